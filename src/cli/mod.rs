@@ -1,0 +1,183 @@
+//! Command-line front end: argument parsing and output formatting only. Detection lives in
+//! `detect`; this module loads rules, calls it and prints.
+//!
+//! Exit codes: 0 nothing found / all good, 1 findings / rule problems, 2 error.
+
+mod output;
+mod sarif;
+mod scan;
+
+use std::{
+    io::{Read, Write},
+    path::PathBuf,
+};
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::{
+    detect::{self, check::Severity, RuleSet, Style},
+    rules,
+};
+
+#[derive(Parser, Debug)]
+#[command(name = "secretgate", version, about = "Stops API keys and other secrets from leaking through LLM endpoints")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Scan files, directories (recursively) or stdin for secrets.
+    Scan(ScanArgs),
+    /// Copy stdin to stdout with every secret replaced.
+    Redact(RedactArgs),
+    /// List or check rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+/// Which rules to load.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct RuleArgs {
+    /// Extra rule file or directory of `*.toml` rule files (repeatable).
+    #[arg(long = "rules", value_name = "FILE|DIR")]
+    rules: Vec<PathBuf>,
+    /// Do not load the built-in rules.
+    #[arg(long)]
+    no_builtin: bool,
+}
+
+impl RuleArgs {
+    fn load(&self) -> anyhow::Result<RuleSet> {
+        let mut all = if self.no_builtin { Vec::new() } else { rules::builtin()? };
+        for path in &self.rules {
+            all.extend(rules::load_path(path)?);
+        }
+        if all.is_empty() {
+            anyhow::bail!("no rules loaded (--no-builtin without --rules)");
+        }
+        Ok(RuleSet::new(all)?)
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    #[default]
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Args, Debug)]
+struct ScanArgs {
+    /// Files or directories; `-` or nothing reads stdin.
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+    #[command(flatten)]
+    rules: RuleArgs,
+}
+
+#[derive(Args, Debug)]
+struct RedactArgs {
+    /// How a secret is replaced.
+    #[arg(long, value_enum, default_value_t)]
+    style: Style,
+    #[command(flatten)]
+    rules: RuleArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum RulesCommand {
+    /// One rule per line: id, title, confidence (tab-separated).
+    List(RuleArgs),
+    /// Compile every rule and check its examples and negative examples.
+    Check(CheckArgs),
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    #[command(flatten)]
+    rules: RuleArgs,
+    /// Treat warnings (unbounded repetitions, keyword-less rules) as errors.
+    #[arg(long)]
+    strict: bool,
+}
+
+/// Runs the CLI and returns the process exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Scan(args) => scan::run(&args.paths, args.format, &args.rules),
+        Command::Redact(args) => redact(&args),
+        Command::Rules(RulesCommand::List(args)) => list(&args),
+        Command::Rules(RulesCommand::Check(args)) => check(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("secretgate: error: {e:#}");
+            2
+        }
+    }
+}
+
+fn redact(args: &RedactArgs) -> anyhow::Result<i32> {
+    let set = args.rules.load()?;
+    let mut input = Vec::new();
+    std::io::stdin().read_to_end(&mut input).context("reading stdin")?;
+    let findings = set.scan(&input);
+    let out = detect::redact(&input, &findings, &set, args.style);
+    write_stdout(&out)?;
+    Ok(0)
+}
+
+fn list(args: &RuleArgs) -> anyhow::Result<i32> {
+    let set = args.load()?;
+    let mut out = String::new();
+    for r in set.rules() {
+        out.push_str(&format!("{}\t{}\t{}\n", r.id, r.title, r.confidence.as_str()));
+    }
+    write_stdout(out.as_bytes())?;
+    Ok(0)
+}
+
+fn check(args: &CheckArgs) -> anyhow::Result<i32> {
+    let set = args.rules.load()?;
+    let (summary, problems) = detect::check::check(&set);
+    let errors = problems.iter().filter(|p| p.severity == Severity::Error || args.strict).count();
+    let warnings = problems.len() - problems.iter().filter(|p| p.severity == Severity::Error).count();
+    let mut err = std::io::stderr().lock();
+    for p in &problems {
+        let _ = writeln!(err, "{p}");
+    }
+    let _ = writeln!(
+        err,
+        "checked {} rules, {} examples, {} negative examples: {} problems ({} warnings{})",
+        summary.rules,
+        summary.examples,
+        summary.negative_examples,
+        problems.len(),
+        warnings,
+        if args.strict { ", strict" } else { "" }
+    );
+    Ok(if errors > 0 { 1 } else { 0 })
+}
+
+fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        // A closed pipe (`| head`) is not an error worth reporting.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("writing stdout"),
+    }
+}

@@ -1,0 +1,177 @@
+//! `secretgate scan`: walk paths, scan each file, print findings as text, JSON lines or SARIF.
+
+use std::{
+    io::{Read, Write},
+    path::{Path, PathBuf},
+};
+
+use serde::Serialize;
+
+use super::{output, sarif, Format, RuleArgs};
+use crate::detect::{Finding, RuleSet, Scratch};
+
+/// Files whose first 8 KiB contain a NUL byte are treated as binary and skipped.
+const BINARY_SNIFF: usize = 8 * 1024;
+
+/// One finding as printed by `--format json` (one object per line).
+#[derive(Serialize)]
+pub(crate) struct JsonFinding<'a> {
+    pub path: &'a str,
+    pub rule_id: &'a str,
+    pub kind: &'a str,
+    pub start: usize,
+    pub end: usize,
+    pub line: usize,
+    pub column: usize,
+    pub confidence: &'a str,
+    pub fingerprint: String,
+}
+
+pub(crate) fn run(paths: &[PathBuf], format: Format, rule_args: &RuleArgs) -> anyhow::Result<i32> {
+    let set = rule_args.load()?;
+    let mut files = Vec::new();
+    let mut errors = 0usize;
+    let stdin_only = paths.is_empty();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            files.push(None);
+        } else if let Err(e) = collect(p, &mut files) {
+            eprintln!("secretgate: error: {}: {e}", p.display());
+            errors += 1;
+        }
+    }
+    if stdin_only {
+        files.push(None);
+    }
+
+    let mut scratch = Scratch::default();
+    let mut findings = Vec::new();
+    let mut total = 0usize;
+    let mut sarif = sarif::Report::new(&set);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for file in files {
+        let (name, text) = match read(file.as_deref()) {
+            Ok(Some(x)) => x,
+            Ok(None) => continue,
+            Err((name, e)) => {
+                eprintln!("secretgate: error: {name}: {e}");
+                errors += 1;
+                continue;
+            }
+        };
+        set.scan_with(&text, &mut scratch, &mut findings);
+        total += findings.len();
+        if let Err(e) = emit(&mut out, format, &set, &name, &text, &findings, &mut sarif) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return Ok(if total > 0 { 1 } else { 0 });
+            }
+            return Err(e.into());
+        }
+    }
+    if format == Format::Sarif {
+        serde_json::to_writer_pretty(&mut out, &sarif.finish())?;
+        writeln!(out)?;
+    }
+    match out.flush() {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+        _ => {}
+    }
+    Ok(if errors > 0 {
+        2
+    } else if total > 0 {
+        1
+    } else {
+        0
+    })
+}
+
+/// Files below `path`, sorted, `.git` directories skipped. Symlinks are not followed.
+fn collect(path: &Path, files: &mut Vec<Option<PathBuf>>) -> std::io::Result<()> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_dir() {
+        files.push(Some(path.to_path_buf()));
+        return Ok(());
+    }
+    let mut entries: Vec<_> = std::fs::read_dir(path)?.collect::<Result<Vec<_>, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let ft = e.file_type()?;
+        if ft.is_dir() {
+            if e.file_name() != ".git" {
+                collect(&e.path(), files)?;
+            }
+        } else if ft.is_file() {
+            files.push(Some(e.path()));
+        }
+    }
+    Ok(())
+}
+
+type Loaded = Option<(String, Vec<u8>)>;
+
+/// Reads a file (or stdin for `None`); `Ok(None)` for binary files.
+fn read(path: Option<&Path>) -> Result<Loaded, (String, std::io::Error)> {
+    let (name, text) = match path {
+        None => {
+            let mut buf = Vec::new();
+            std::io::stdin().read_to_end(&mut buf).map_err(|e| ("<stdin>".to_string(), e))?;
+            ("<stdin>".to_string(), buf)
+        }
+        Some(p) => {
+            let name = p.display().to_string();
+            let text = std::fs::read(p).map_err(|e| (name.clone(), e))?;
+            (name, text)
+        }
+    };
+    if memchr::memchr(0, &text[..text.len().min(BINARY_SNIFF)]).is_some() {
+        return Ok(None);
+    }
+    Ok(Some((name, text)))
+}
+
+fn emit(
+    out: &mut impl Write,
+    format: Format,
+    set: &RuleSet,
+    name: &str,
+    text: &[u8],
+    findings: &[Finding],
+    sarif: &mut sarif::Report,
+) -> std::io::Result<()> {
+    let mut lines = output::LineIndex::new(text);
+    for f in findings {
+        let (line, column) = lines.position(f.secret.start);
+        let rule = set.rule(f.rule);
+        match format {
+            Format::Text => writeln!(
+                out,
+                "{name}:{line}:{column}: {} ({}) {} fingerprint={}",
+                rule.id,
+                f.confidence.as_str(),
+                output::preview(text, f),
+                f.fingerprint
+            )?,
+            Format::Json => {
+                let j = JsonFinding {
+                    path: name,
+                    rule_id: &rule.id,
+                    kind: f.kind.as_str(),
+                    start: f.secret.start,
+                    end: f.secret.end,
+                    line,
+                    column,
+                    confidence: f.confidence.as_str(),
+                    fingerprint: f.fingerprint.to_string(),
+                };
+                serde_json::to_writer(&mut *out, &j)?;
+                writeln!(out)?;
+            }
+            Format::Sarif => {
+                let (end_line, end_column) = lines.position(f.secret.end);
+                sarif.add(name, f, (line, column), (end_line, end_column));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Synthetic labeled corpus (placeholder until the generator lands).

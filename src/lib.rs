@@ -1,0 +1,12 @@
+//! secretgate: stops API keys and other secrets from leaking through LLM endpoints.
+//!
+//! Layers, lowest first (see ARCHITECTURE.md): [`rules`] loads and compiles rule files,
+//! [`detect`] finds and redacts secrets in a whole text, [`cli`] drives both from the command
+//! line. Everything below `cli` is pure: no IO beyond reading rule files, no globals.
+
+pub mod cli;
+pub mod corpus;
+pub mod detect;
+pub mod rules;
+
+pub use detect::{Finding, RuleSet, Scratch, Span, Style};

@@ -1,0 +1,5 @@
+//! The `secretgate` binary: parse arguments, call the library, exit with its code.
+
+fn main() {
+    std::process::exit(secretgate::cli::run());
+}

@@ -1,0 +1,296 @@
+//! Rules are data: TOML files under `patterns/` (embedded at build time) and any files a user
+//! adds with `--rules`. This module owns the file format, its validation and the compilation of
+//! one rule into a [`Rule`]; combining rules into a searchable set is `detect`'s job.
+//!
+//! Loading is two-stage (ripgrep's LowArgs → HiArgs): serde structs that mirror the file
+//! ([`file`]), then a validated [`Rule`] with its regex compiled. Every error names the file and
+//! the rule so a broken rule file is a one-line fix.
+
+mod file;
+
+use std::{fmt, path::Path};
+
+use regex_automata::{meta, util::syntax};
+
+pub use file::{RuleFile, RuleSpec};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// How sure a rule is that a match is a live secret. Orders low < medium < high.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// What a finding is. Only secrets for now; later detectors add their own kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    #[default]
+    Secret,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Secret => "secret",
+        }
+    }
+}
+
+/// A structural check on the secret that a regex cannot express.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Validator {
+    /// `pfx_` + 30 base62 characters + base62 CRC32 of them in 6 characters (GitHub tokens).
+    GithubCrc32,
+    /// Same layout as GitHub's, used by npm access tokens.
+    NpmCrc32,
+    /// Three base64url segments whose first two decode to JSON objects, the first with `alg`.
+    Jwt,
+}
+
+/// Error from loading or compiling rules. Always names where the problem is.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: invalid rule file: {message}")]
+    Parse { file: String, message: String },
+    #[error("{file}: rule `{rule}`: {message}")]
+    Rule { file: String, rule: String, message: String },
+}
+
+/// One validated, compiled rule.
+#[derive(Clone)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub kind: Kind,
+    pub pattern: String,
+    pub regex: meta::Regex,
+    /// Capture group index of `secret`, if the rule names one.
+    pub secret_group: Option<usize>,
+    /// Lower-cased keywords; every match contains one of them (case-insensitively).
+    pub keywords: Vec<String>,
+    pub entropy: Option<f64>,
+    pub validator: Option<Validator>,
+    pub allow: Vec<meta::Regex>,
+    pub confidence: Confidence,
+    pub tags: Vec<String>,
+    pub references: Vec<String>,
+    pub examples: Vec<String>,
+    pub negative_examples: Vec<String>,
+    /// Longest possible match in bytes; `None` when the regex has an unbounded repetition.
+    pub max_len: Option<usize>,
+    /// File the rule came from, for messages.
+    pub origin: String,
+}
+
+impl fmt::Debug for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rule").field("id", &self.id).field("origin", &self.origin).finish()
+    }
+}
+
+impl Rule {
+    /// Generic rules (assignments, URLs with passwords, …) lose overlaps against specific ones.
+    pub fn is_generic(&self) -> bool {
+        self.tags.iter().any(|t| t == "generic")
+    }
+}
+
+/// The rules compiled into the binary from `patterns/`.
+pub fn builtin() -> Result<Vec<Rule>, RuleError> {
+    let mut rules = Vec::new();
+    for (name, text) in BUILTIN {
+        rules.extend(parse(name, text)?);
+    }
+    Ok(rules)
+}
+
+/// Loads a rule file, or every `*.toml` file below a directory (sorted, recursively).
+pub fn load_path(path: &Path) -> Result<Vec<Rule>, RuleError> {
+    let display = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|source| RuleError::Io { file: display.clone(), source })?;
+    if meta.is_dir() {
+        let mut entries: Vec<_> = std::fs::read_dir(path)
+            .map_err(|source| RuleError::Io { file: display.clone(), source })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir() || p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        entries.sort();
+        let mut rules = Vec::new();
+        for p in entries {
+            rules.extend(load_path(&p)?);
+        }
+        return Ok(rules);
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| RuleError::Io { file: display.clone(), source })?;
+    parse(&display, &text)
+}
+
+/// Parses and compiles the rules of one file. `file` is only used in messages.
+pub fn parse(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
+    let parsed: RuleFile = toml::from_str(text)
+        .map_err(|e| RuleError::Parse { file: file.to_string(), message: e.message().to_string() })?;
+    parsed.rules.into_iter().map(|spec| compile(file, spec)).collect()
+}
+
+fn is_kebab_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+        && !id.contains("--")
+}
+
+/// Compiles one rule. The regex syntax is byte-oriented (Unicode classes off) so `\w` and `.`
+/// cost what they cost in ASCII; the engine widens spans to character boundaries afterwards.
+pub fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
+    let err = |message: String| RuleError::Rule { file: file.to_string(), rule: spec.id.clone(), message };
+    if !is_kebab_id(&spec.id) {
+        return Err(err("id must be kebab-case (a-z, 0-9, single dashes)".into()));
+    }
+    if spec.title.trim().is_empty() {
+        return Err(err("title is empty".into()));
+    }
+    if spec.examples.is_empty() {
+        return Err(err("needs at least one example".into()));
+    }
+    if spec.negative_examples.is_empty() {
+        return Err(err("needs at least one negative_example".into()));
+    }
+    if let Some(e) = spec.entropy {
+        if !(0.0..=8.0).contains(&e) {
+            return Err(err(format!("entropy {e} is outside 0..=8 bits per byte")));
+        }
+    }
+    let regex = build_regex(&spec.regex).map_err(|e| err(format!("invalid regex: {e}")))?;
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(&spec.regex)
+        .map_err(|e| err(format!("invalid regex: {e}")))?;
+    let props = hir.properties();
+    if props.minimum_len().unwrap_or(0) == 0 {
+        return Err(err("regex can match the empty string".into()));
+    }
+    let secret_group = regex.group_info().to_index(regex_automata::PatternID::ZERO, "secret");
+    let mut keywords = Vec::with_capacity(spec.keywords.len());
+    for k in &spec.keywords {
+        if k.is_empty() {
+            return Err(err("empty keyword".into()));
+        }
+        keywords.push(k.to_ascii_lowercase());
+    }
+    let allow = spec
+        .allow
+        .iter()
+        .map(|a| build_allow(a).map_err(|e| err(format!("invalid allow pattern {a:?}: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Rule {
+        id: spec.id,
+        title: spec.title,
+        kind: spec.kind,
+        pattern: spec.regex,
+        regex,
+        secret_group,
+        keywords,
+        entropy: spec.entropy,
+        validator: spec.validator,
+        allow,
+        confidence: spec.confidence,
+        tags: spec.tags,
+        references: spec.references,
+        examples: spec.examples,
+        negative_examples: spec.negative_examples,
+        max_len: props.maximum_len(),
+        origin: file.to_string(),
+    })
+}
+
+fn build_regex(pattern: &str) -> Result<meta::Regex, meta::BuildError> {
+    meta::Regex::builder()
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .configure(meta::Regex::config().utf8_empty(false).nfa_size_limit(Some(20 << 20)))
+        .build(pattern)
+}
+
+/// An `allow` entry is a regex; a plain word (letters, digits, `-`, `_`) is matched
+/// case-insensitively as a literal.
+fn build_allow(entry: &str) -> Result<meta::Regex, meta::BuildError> {
+    if entry.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        build_regex(&format!("(?i){}", regex_syntax::escape(entry)))
+    } else {
+        build_regex(entry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Result<Rule, RuleError> {
+        parse("t.toml", text).map(|mut v| v.remove(0))
+    }
+
+    const GOOD: &str = r#"
+[[rules]]
+id = "demo-token"
+title = "Demo"
+regex = '''demo_(?P<secret>[a-z0-9]{8,12})'''
+keywords = ["DEMO_"]
+confidence = "high"
+examples = ["demo_abcdef123"]
+negative_examples = ["demo_x"]
+"#;
+
+    #[test]
+    fn parses_and_compiles() {
+        let r = one(GOOD).expect("valid rule");
+        assert_eq!(r.id, "demo-token");
+        assert_eq!(r.keywords, vec!["demo_"]);
+        assert_eq!(r.max_len, Some(17));
+        assert!(r.secret_group.is_some());
+    }
+
+    #[test]
+    fn errors_name_file_and_rule() {
+        let bad = GOOD.replace("[a-z0-9]{8,12}", "[a-z0-9");
+        let e = one(&bad).expect_err("broken regex").to_string();
+        assert!(e.starts_with("t.toml: rule `demo-token`: invalid regex"), "{e}");
+        let e = one(&GOOD.replace("demo-token", "Demo_Token")).expect_err("bad id").to_string();
+        assert!(e.contains("kebab-case"), "{e}");
+        let e = one(&GOOD.replace("negative_examples = [\"demo_x\"]", "")).expect_err("no negatives").to_string();
+        assert!(e.contains("negative_example"), "{e}");
+        let e = one(&GOOD.replace("confidence", "confidance")).expect_err("unknown field").to_string();
+        assert!(e.starts_with("t.toml: invalid rule file"), "{e}");
+        let e = one(&GOOD.replace("{8,12}", "*")).expect_err("empty match").to_string();
+        assert!(e.contains("empty"), "{e}");
+    }
+
+    #[test]
+    fn unbounded_rules_have_no_max_len() {
+        let r = one(&GOOD.replace("{8,12}", "+")).expect("valid");
+        assert_eq!(r.max_len, None);
+    }
+}
