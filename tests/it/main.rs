@@ -1,0 +1,3 @@
+//! The one integration-test binary (ripgrep's layout): a module per area.
+
+mod corpus;
