@@ -66,12 +66,9 @@ pub enum Validator {
 /// Error from loading or compiling rules. Always names where the problem is.
 #[derive(Debug, thiserror::Error)]
 pub enum RuleError {
-    #[error("{file}: cannot read: {source}")]
-    Io {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
+    // The io error is part of the message (not a `source`) so `{:#}` does not print it twice.
+    #[error("{file}: cannot read: {error}")]
+    Io { file: String, error: std::io::Error },
     #[error("{file}: invalid rule file: {message}")]
     Parse { file: String, message: String },
     #[error("{file}: rule `{rule}`: {message}")]
@@ -129,10 +126,10 @@ pub fn builtin() -> Result<Vec<Rule>, RuleError> {
 /// Loads a rule file, or every `*.toml` file below a directory (sorted, recursively).
 pub fn load_path(path: &Path) -> Result<Vec<Rule>, RuleError> {
     let display = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|source| RuleError::Io { file: display.clone(), source })?;
+    let meta = std::fs::metadata(path).map_err(|source| RuleError::Io { file: display.clone(), error: source })?;
     if meta.is_dir() {
         let mut entries: Vec<_> = std::fs::read_dir(path)
-            .map_err(|source| RuleError::Io { file: display.clone(), source })?
+            .map_err(|source| RuleError::Io { file: display.clone(), error: source })?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.is_dir() || p.extension().is_some_and(|x| x == "toml"))
             .collect();
@@ -143,7 +140,7 @@ pub fn load_path(path: &Path) -> Result<Vec<Rule>, RuleError> {
         }
         return Ok(rules);
     }
-    let text = std::fs::read_to_string(path).map_err(|source| RuleError::Io { file: display.clone(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| RuleError::Io { file: display.clone(), error: source })?;
     parse(&display, &text)
 }
 
