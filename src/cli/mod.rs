@@ -36,6 +36,21 @@ enum Command {
     /// List or check rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Write the synthetic labeled corpus (documents with planted secrets, and hard negatives).
+    Corpus(CorpusArgs),
+}
+
+#[derive(Args, Debug)]
+struct CorpusArgs {
+    /// Directory to create: `positive/*.txt`, `negative/*.txt` and `labels.jsonl`.
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, default_value_t = 2000)]
+    positives: usize,
+    #[arg(long, default_value_t = 1000)]
+    negatives: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 /// Which rules to load.
@@ -121,6 +136,7 @@ pub fn run() -> i32 {
         Command::Redact(args) => redact(&args),
         Command::Rules(RulesCommand::List(args)) => list(&args),
         Command::Rules(RulesCommand::Check(args)) => check(&args),
+        Command::Corpus(args) => write_corpus(&args),
     };
     match result {
         Ok(code) => code,
@@ -171,6 +187,32 @@ fn check(args: &CheckArgs) -> anyhow::Result<i32> {
         if args.strict { ", strict" } else { "" }
     );
     Ok(if errors > 0 { 1 } else { 0 })
+}
+
+/// Writes each document to its own file and one label line per document:
+/// `{"file": "positive/000001.txt", "secrets": [{"start", "end", "kind"}]}` (byte offsets).
+fn write_corpus(args: &CorpusArgs) -> anyhow::Result<i32> {
+    let corpus = crate::corpus::generate(args.seed, args.positives, args.negatives);
+    let mut labels = String::new();
+    for (dir, docs) in [("positive", &corpus.positives), ("negative", &corpus.negatives)] {
+        let path = args.out.join(dir);
+        std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
+        for (i, doc) in docs.iter().enumerate() {
+            let file = format!("{dir}/{:06}.txt", i + 1);
+            let target = args.out.join(&file);
+            std::fs::write(&target, &doc.text).with_context(|| format!("writing {}", target.display()))?;
+            let secrets: Vec<_> = doc
+                .planted
+                .iter()
+                .map(|p| serde_json::json!({ "start": p.start, "end": p.end, "kind": p.kind }))
+                .collect();
+            labels.push_str(&serde_json::json!({ "file": file, "secrets": secrets }).to_string());
+            labels.push('\n');
+        }
+    }
+    let target = args.out.join("labels.jsonl");
+    std::fs::write(&target, labels).with_context(|| format!("writing {}", target.display()))?;
+    Ok(0)
 }
 
 fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {

@@ -21,7 +21,7 @@ mod prefilter;
 mod redact;
 pub mod validate;
 
-use regex_automata::{meta, util::captures::Captures, Input};
+use regex_automata::{meta, util::captures::Captures, Anchored, Input};
 use sha2::{Digest, Sha256};
 
 pub use redact::{redact, Style};
@@ -108,7 +108,12 @@ pub struct RuleSet {
 pub struct Scratch {
     caches: Vec<Option<meta::Cache>>,
     captures: Vec<Option<Captures>>,
+    /// The lower-cased text the keyword automaton runs over.
+    lower: Vec<u8>,
+    /// Window-mode rules: `(rule, window)` around each keyword hit.
     windows: Vec<(usize, Span)>,
+    /// Anchored-mode rules: `(rule, first, last)` candidate match starts per keyword hit.
+    starts: Vec<(usize, usize, usize)>,
     candidates: Vec<Finding>,
 }
 
@@ -166,17 +171,34 @@ impl RuleSet {
     /// Appends the findings of `hay` to `out` (cleared first), sorted by start.
     pub fn scan_with(&self, hay: &[u8], scratch: &mut Scratch, out: &mut Vec<Finding>) {
         scratch.windows.clear();
-        for hit in self.keywords.hits(hay) {
-            for &rule in self.keywords.rules_of(hit.pattern) {
-                let w = self.window[rule];
-                let span = Span { start: hit.end.saturating_sub(w), end: (hit.start + w).min(hay.len()) };
-                scratch.windows.push((rule, span));
+        scratch.starts.clear();
+        prefilter::lowercase_into(hay, &mut scratch.lower);
+        let (windows, starts) = (&mut scratch.windows, &mut scratch.starts);
+        self.keywords.for_each_hit(&scratch.lower, |hit| {
+            for &rule in self.keywords.rules_of(hit.keyword) {
+                match self.rules[rule].keyword_offset {
+                    Some(p) => starts.push((rule, hit.start.saturating_sub(p), hit.start)),
+                    None => {
+                        let w = self.window[rule];
+                        let end = hit.start + self.keywords.len_of(hit.keyword);
+                        windows.push((rule, Span { start: end.saturating_sub(w), end: (hit.start + w).min(hay.len()) }));
+                    }
+                }
             }
-        }
+        });
         for &rule in &self.keywordless {
             scratch.windows.push((rule, Span { start: 0, end: hay.len() }));
         }
-        self.search_windows(hay, scratch, out);
+        self.search(hay, scratch, out);
+    }
+
+    /// Number of keyword hits in `hay` (the prefilter alone; for benchmarks and diagnostics).
+    pub fn keyword_hits(&self, hay: &[u8]) -> usize {
+        let mut lower = Vec::new();
+        prefilter::lowercase_into(hay, &mut lower);
+        let mut n = 0;
+        self.keywords.for_each_hit(&lower, |_| n += 1);
+        n
     }
 
     /// Runs every rule over the whole text, ignoring keywords. Slow; it exists to check that
@@ -185,18 +207,50 @@ impl RuleSet {
         let mut scratch = Scratch::default();
         scratch.windows.extend((0..self.rules.len()).map(|r| (r, Span { start: 0, end: hay.len() })));
         let mut out = Vec::new();
-        self.search_windows(hay, &mut scratch, &mut out);
+        self.search(hay, &mut scratch, &mut out);
         out
     }
 
-    fn search_windows(&self, hay: &[u8], scratch: &mut Scratch, out: &mut Vec<Finding>) {
+    /// Runs the regexes where the keyword pass said to, filters, resolves overlaps.
+    fn search(&self, hay: &[u8], scratch: &mut Scratch, out: &mut Vec<Finding>) {
         out.clear();
         scratch.candidates.clear();
         if scratch.caches.len() < self.rules.len() {
             scratch.caches.resize_with(self.rules.len(), || None);
             scratch.captures.resize_with(self.rules.len(), || None);
         }
-        let Scratch { caches, captures, windows, candidates } = scratch;
+        let Scratch { caches, captures, windows, starts, candidates, .. } = scratch;
+        // Anchored rules: every match starts in one of the `[first, last]` ranges, so trying
+        // those starts left to right (skipping what a match already covered) reproduces the
+        // leftmost-first iteration over the whole text.
+        starts.sort_unstable();
+        let mut i = 0;
+        while i < starts.len() {
+            let rule = starts[i].0;
+            let r = &self.rules[rule];
+            let cache = caches[rule].get_or_insert_with(|| r.regex.create_cache());
+            let caps = captures[rule].get_or_insert_with(|| r.regex.create_captures());
+            let limit = self.window[rule];
+            let mut next = 0;
+            while i < starts.len() && starts[i].0 == rule {
+                let (_, first, last) = starts[i];
+                i += 1;
+                let mut at = first.max(next);
+                while at <= last {
+                    let span = Span { start: at, end: (at + limit).min(hay.len()) };
+                    match self.try_match(rule, hay, span, Anchored::Yes, cache, caps, candidates) {
+                        Some(end) => {
+                            next = end;
+                            at = end;
+                        }
+                        None => {
+                            at += 1;
+                            next = at;
+                        }
+                    }
+                }
+            }
+        }
         windows.sort_unstable_by_key(|&(rule, span)| (rule, span.start));
         let mut i = 0;
         while i < windows.len() {
@@ -214,6 +268,8 @@ impl RuleSet {
         resolve_overlaps(&self.rules, candidates, out);
     }
 
+    /// Leftmost-first matches of `rule` inside `region`, one after another.
+    #[allow(clippy::too_many_arguments)]
     fn search_region(
         &self,
         rule: usize,
@@ -223,35 +279,52 @@ impl RuleSet {
         caps: &mut Captures,
         candidates: &mut Vec<Finding>,
     ) {
-        let r = &self.rules[rule];
-        let mut input = Input::new(hay).span(region.range());
-        loop {
-            r.regex.search_captures_with(cache, &input, caps);
-            let Some(m) = caps.get_match() else { break };
-            let span = Span { start: m.start(), end: m.end() };
-            let secret = r
-                .secret_group
-                .and_then(|g| caps.get_group(g))
-                .map(|s| Span { start: s.start, end: s.end })
-                .filter(|s| !s.is_empty())
-                .unwrap_or(span);
-            let (span, secret) = (widen_to_chars(hay, span), widen_to_chars(hay, secret));
-            if filters::accept(r, &hay[secret.range()]) {
-                candidates.push(Finding {
-                    rule,
-                    kind: r.kind,
-                    secret,
-                    span,
-                    confidence: r.confidence,
-                    fingerprint: Fingerprint::of(&hay[secret.range()]),
-                });
+        let mut at = region.start;
+        while at < region.end {
+            match self.try_match(rule, hay, Span { start: at, end: region.end }, Anchored::No, cache, caps, candidates) {
+                // Rules cannot match empty (checked at compile), so the search always advances.
+                Some(end) => at = end,
+                None => break,
             }
-            // Rules cannot match empty (checked at compile), so the search always advances.
-            if m.end() >= region.end {
-                break;
-            }
-            input.set_start(m.end());
         }
+    }
+
+    /// One leftmost-first search of `rule` in `span` (look-around sees the whole text). Pushes
+    /// the finding if it passes the filters; returns the match end, if there was a match.
+    #[allow(clippy::too_many_arguments)]
+    fn try_match(
+        &self,
+        rule: usize,
+        hay: &[u8],
+        span: Span,
+        anchored: Anchored,
+        cache: &mut meta::Cache,
+        caps: &mut Captures,
+        candidates: &mut Vec<Finding>,
+    ) -> Option<usize> {
+        let r = &self.rules[rule];
+        let input = Input::new(hay).span(span.range()).anchored(anchored);
+        r.regex.search_captures_with(cache, &input, caps);
+        let m = caps.get_match()?;
+        let span = Span { start: m.start(), end: m.end() };
+        let secret = r
+            .secret_group
+            .and_then(|g| caps.get_group(g))
+            .map(|s| Span { start: s.start, end: s.end })
+            .filter(|s| !s.is_empty())
+            .unwrap_or(span);
+        let (span, secret) = (widen_to_chars(hay, span), widen_to_chars(hay, secret));
+        if filters::accept(r, &hay[secret.range()]) {
+            candidates.push(Finding {
+                rule,
+                kind: r.kind,
+                secret,
+                span,
+                confidence: r.confidence,
+                fingerprint: Fingerprint::of(&hay[secret.range()]),
+            });
+        }
+        Some(m.end())
     }
 }
 

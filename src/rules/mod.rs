@@ -7,6 +7,7 @@
 //! the rule so a broken rule file is a one-line fix.
 
 mod file;
+mod lead;
 
 use std::{fmt, path::Path};
 
@@ -97,6 +98,9 @@ pub struct Rule {
     pub negative_examples: Vec<String>,
     /// Longest possible match in bytes; `None` when the regex has an unbounded repetition.
     pub max_len: Option<usize>,
+    /// Every match starts at most this many bytes before one of its keywords, when the
+    /// regex's prefixes show it (see `lead`); lets the engine try anchored matches only.
+    pub keyword_offset: Option<usize>,
     /// File the rule came from, for messages.
     pub origin: String,
 }
@@ -204,6 +208,7 @@ pub fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         .iter()
         .map(|a| build_allow(a).map_err(|e| err(format!("invalid allow pattern {a:?}: {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
+    let keyword_offset = lead::keyword_offset(&hir, &keywords);
     Ok(Rule {
         id: spec.id,
         title: spec.title,
@@ -221,6 +226,7 @@ pub fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         examples: spec.examples,
         negative_examples: spec.negative_examples,
         max_len: props.maximum_len(),
+        keyword_offset,
         origin: file.to_string(),
     })
 }
