@@ -43,12 +43,17 @@ pub fn shannon_entropy(bytes: &[u8]) -> f64 {
 const PLACEHOLDER_WORDS: &[&[u8]] = &[
     b"example", b"placeholder", b"dummy", b"redacted", b"changeme", b"change_me", b"change-me",
     b"your_", b"your-", b"yourapi", b"yourkey", b"yoursecret", b"yourtoken", b"yourpass",
-    b"xxxx", b"****", b"....", b"${", b"{{", b"%(", b"$(", b"os.environ", b"process.env",
+    b"****", b"....", b"${", b"{{", b"%(", b"$(", b"os.environ", b"process.env",
     b"getenv", b"env[", b"env(", b"env.",
 ];
 
+/// Secrets at least this long are key material or long tokens: encoded structure (the
+/// `AAAAAAAAA` of an OpenSSH key, zero padding) produces runs that mean nothing there.
+const LONG_SECRET: usize = 64;
+
 /// Placeholder forms: doc examples, `xxxx`, `your-…-here`, `<…>`, template and env references,
-/// long runs of one character or of consecutive characters (`abcdef`, `123456`).
+/// and in short secrets long runs of one character or of consecutive characters (`abcdef`,
+/// `123456`).
 pub fn is_placeholder(secret: &[u8]) -> bool {
     if secret.len() >= 2 && secret[0] == b'<' && secret[secret.len() - 1] == b'>' {
         return true;
@@ -56,9 +61,19 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     if PLACEHOLDER_WORDS.iter().any(|w| contains_ignore_case(secret, w)) {
         return true;
     }
-    let (mut same, mut seq) = (1usize, 1usize);
-    for pair in secret.windows(2) {
-        let (a, b) = (pair[0], pair[1]);
+    let long = secret.len() >= LONG_SECRET;
+    // `xxxx` marks a template; in a long random body four x's happen by chance, eight do not.
+    let x_run = if long { 8 } else { 4 };
+    let (mut same, mut seq, mut xs) = (1usize, 1usize, 0usize);
+    for (i, &b) in secret.iter().enumerate() {
+        xs = if b | 0x20 == b'x' { xs + 1 } else { 0 };
+        if xs >= x_run {
+            return true;
+        }
+        if long || i == 0 {
+            continue;
+        }
+        let a = secret[i - 1];
         same = if a == b { same + 1 } else { 1 };
         let next = a.is_ascii_alphanumeric() && (b == a.wrapping_add(1) || (a == b'9' && b == b'0'));
         seq = if next { seq + 1 } else { 1 };
@@ -97,5 +112,10 @@ mod tests {
         for s in ["q8Zt2LmWv9XkR4nB7yHc", "hunter2isnotgood", "ghp_Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hI6", "aab12bca"] {
             assert!(!is_placeholder(s.as_bytes()), "{s}");
         }
+        // Long key material keeps its structural runs; a long template still has its x's.
+        let openssh_body = format!("b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZWQy{}", "Q8zT".repeat(8));
+        assert!(!is_placeholder(openssh_body.as_bytes()));
+        assert!(!is_placeholder(format!("{}xXxq", "Q8zT2LmW".repeat(9)).as_bytes()));
+        assert!(is_placeholder(format!("sk-proj-{}", "x".repeat(64)).as_bytes()));
     }
 }
