@@ -1,12 +1,30 @@
 //! Filters that judge a candidate by its secret bytes alone — never by text after the match,
 //! so a stream can decide a finding as soon as the match itself is complete.
 
+use aho_corasick::AhoCorasick;
+
 use crate::rules::Rule;
 
 use super::validate;
 
+/// The placeholder word list compiled once per rule set.
+#[derive(Debug, Clone)]
+pub struct Placeholders {
+    words: AhoCorasick,
+}
+
+impl Default for Placeholders {
+    fn default() -> Self {
+        let words = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(PLACEHOLDER_WORDS)
+            .expect("a fixed list of short literals always compiles");
+        Placeholders { words }
+    }
+}
+
 /// Whether a candidate secret of `rule` is reported.
-pub(super) fn accept(rule: &Rule, secret: &[u8]) -> bool {
+pub(super) fn accept(rule: &Rule, secret: &[u8], placeholders: &Placeholders) -> bool {
     if let Some(min) = rule.entropy {
         if shannon_entropy(secret) < min {
             return false;
@@ -20,7 +38,7 @@ pub(super) fn accept(rule: &Rule, secret: &[u8]) -> bool {
     if rule.allow.iter().any(|a| a.is_match(secret)) {
         return false;
     }
-    !is_placeholder(secret)
+    !placeholders.is_placeholder(secret)
 }
 
 /// Shannon entropy in bits per byte.
@@ -55,12 +73,20 @@ const LONG_SECRET: usize = 64;
 /// and in short secrets long runs of one character or of consecutive characters (`abcdef`,
 /// `123456`).
 pub fn is_placeholder(secret: &[u8]) -> bool {
-    if secret.len() >= 2 && secret[0] == b'<' && secret[secret.len() - 1] == b'>' {
-        return true;
+    Placeholders::default().is_placeholder(secret)
+}
+
+impl Placeholders {
+    /// See [`is_placeholder`].
+    pub fn is_placeholder(&self, secret: &[u8]) -> bool {
+        if secret.len() >= 2 && secret[0] == b'<' && secret[secret.len() - 1] == b'>' {
+            return true;
+        }
+        self.words.is_match(secret) || has_placeholder_run(secret)
     }
-    if PLACEHOLDER_WORDS.iter().any(|w| contains_ignore_case(secret, w)) {
-        return true;
-    }
+}
+
+fn has_placeholder_run(secret: &[u8]) -> bool {
     let long = secret.len() >= LONG_SECRET;
     // `xxxx` marks a template; in a long random body four x's happen by chance, eight do not.
     let x_run = if long { 8 } else { 4 };
@@ -82,10 +108,6 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
         }
     }
     false
-}
-
-fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
-    hay.len() >= needle.len() && hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 #[cfg(test)]

@@ -101,6 +101,7 @@ pub struct RuleSet {
     keywordless: Vec<usize>,
     /// Per rule: the window half-width used around its keyword hits.
     window: Vec<usize>,
+    placeholders: filters::Placeholders,
 }
 
 /// Reusable buffers and regex caches for scanning. Create one per thread or per stream.
@@ -136,7 +137,7 @@ impl RuleSet {
         })?;
         let keywordless = rules.iter().enumerate().filter(|(_, r)| r.keywords.is_empty()).map(|(i, _)| i).collect();
         let window = rules.iter().map(|r| r.max_len.unwrap_or(UNBOUNDED_WINDOW)).collect();
-        Ok(RuleSet { rules, keywords, keywordless, window })
+        Ok(RuleSet { rules, keywords, keywordless, window, placeholders: filters::Placeholders::default() })
     }
 
     /// The built-in rules from `patterns/`.
@@ -304,17 +305,21 @@ impl RuleSet {
     ) -> Option<usize> {
         let r = &self.rules[rule];
         let input = Input::new(hay).span(span.range()).anchored(anchored);
-        r.regex.search_captures_with(cache, &input, caps);
-        let m = caps.get_match()?;
+        // Find the match with the DFAs first; most attempts fail, and captures cost more.
+        let m = r.regex.search_with(cache, &input)?;
+        if r.secret_group.is_some() {
+            r.regex.search_captures_with(cache, &input.clone().span(m.range()).anchored(Anchored::Yes), caps);
+        }
         let span = Span { start: m.start(), end: m.end() };
         let secret = r
             .secret_group
+            .filter(|_| caps.get_match() == Some(m))
             .and_then(|g| caps.get_group(g))
             .map(|s| Span { start: s.start, end: s.end })
             .filter(|s| !s.is_empty())
             .unwrap_or(span);
         let (span, secret) = (widen_to_chars(hay, span), widen_to_chars(hay, secret));
-        if filters::accept(r, &hay[secret.range()]) {
+        if filters::accept(r, &hay[secret.range()], &self.placeholders) {
             candidates.push(Finding {
                 rule,
                 kind: r.kind,

@@ -84,7 +84,7 @@ pub struct Rule {
     pub kind: Kind,
     pub pattern: String,
     pub regex: meta::Regex,
-    /// Capture group index of `secret`, if the rule names one.
+    /// Capture group index of `secret`, if the rule names one and it is not the whole match.
     pub secret_group: Option<usize>,
     /// Lower-cased keywords; every match contains one of them (case-insensitively).
     pub keywords: Vec<String>,
@@ -195,7 +195,11 @@ pub fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
     if props.minimum_len().unwrap_or(0) == 0 {
         return Err(err("regex can match the empty string".into()));
     }
-    let secret_group = regex.group_info().to_index(regex_automata::PatternID::ZERO, "secret");
+    // A `secret` group that is the whole match (look-arounds aside) needs no capture search.
+    let secret_group = regex
+        .group_info()
+        .to_index(regex_automata::PatternID::ZERO, "secret")
+        .filter(|_| !secret_is_whole_match(&hir));
     let mut keywords = Vec::with_capacity(spec.keywords.len());
     for k in &spec.keywords {
         if k.is_empty() {
@@ -231,10 +235,31 @@ pub fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
     })
 }
 
+/// Whether the regex is `look* (?P<secret>…) look*`: then the secret is the whole match.
+fn secret_is_whole_match(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::HirKind;
+    let is_secret = |h: &regex_syntax::hir::Hir| matches!(h.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("secret"));
+    match hir.kind() {
+        HirKind::Capture(_) => is_secret(hir),
+        HirKind::Concat(items) => {
+            let mut found = false;
+            for item in items {
+                match item.kind() {
+                    HirKind::Look(_) => {}
+                    _ if is_secret(item) && !found => found = true,
+                    _ => return false,
+                }
+            }
+            found
+        }
+        _ => false,
+    }
+}
+
 fn build_regex(pattern: &str) -> Result<meta::Regex, meta::BuildError> {
     meta::Regex::builder()
         .syntax(syntax::Config::new().unicode(false).utf8(false))
-        .configure(meta::Regex::config().utf8_empty(false).nfa_size_limit(Some(20 << 20)))
+        .configure(meta::Regex::config().utf8_empty(false).nfa_size_limit(Some(20 << 20)).hybrid_cache_capacity(16 << 20))
         .build(pattern)
 }
 
@@ -274,6 +299,8 @@ negative_examples = ["demo_x"]
         assert_eq!(r.keywords, vec!["demo_"]);
         assert_eq!(r.max_len, Some(17));
         assert!(r.secret_group.is_some());
+        let whole = one(&GOOD.replace("demo_(?P<secret>[a-z0-9]{8,12})", r"\b(?P<secret>demo_[a-z0-9]{8,12})\b")).expect("valid");
+        assert_eq!(whole.secret_group, None);
     }
 
     #[test]
