@@ -80,7 +80,13 @@ pub fn check(set: &RuleSet) -> (Summary, Vec<Problem>) {
             if let Some(f) = found.first() {
                 report(Severity::Error, format!("negative example {}: matched by `{}`", n + 1, set.rule(f.rule).id));
             } else if !set.scan_exhaustive(hay).is_empty() {
-                report(Severity::Error, format!("negative example {}: matched by an exhaustive search only (keyword contract broken)", n + 1));
+                report(
+                    Severity::Error,
+                    format!(
+                        "negative example {}: matched by an exhaustive search only (keyword contract broken)",
+                        n + 1
+                    ),
+                );
             }
         }
     }

@@ -51,18 +51,44 @@ pub fn shannon_entropy(bytes: &[u8]) -> f64 {
         counts[b as usize] += 1;
     }
     let n = bytes.len() as f64;
-    counts.iter().filter(|&&c| c > 0).map(|&c| {
-        let p = c as f64 / n;
-        -p * p.log2()
-    }).sum()
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
 }
 
 /// Words that mark documentation and template values rather than live secrets.
 const PLACEHOLDER_WORDS: &[&[u8]] = &[
-    b"example", b"placeholder", b"dummy", b"redacted", b"changeme", b"change_me", b"change-me",
-    b"your_", b"your-", b"yourapi", b"yourkey", b"yoursecret", b"yourtoken", b"yourpass",
-    b"****", b"....", b"${", b"{{", b"%(", b"$(", b"os.environ", b"process.env",
-    b"getenv", b"env[", b"env(", b"env.",
+    b"example",
+    b"placeholder",
+    b"dummy",
+    b"redacted",
+    b"changeme",
+    b"change_me",
+    b"change-me",
+    b"your_",
+    b"your-",
+    b"yourapi",
+    b"yourkey",
+    b"yoursecret",
+    b"yourtoken",
+    b"yourpass",
+    b"****",
+    b"....",
+    b"${",
+    b"{{",
+    b"%(",
+    b"$(",
+    b"os.environ",
+    b"process.env",
+    b"getenv",
+    b"env[",
+    b"env(",
+    b"env.",
 ];
 
 /// Secrets at least this long are key material or long tokens: encoded structure (the
@@ -125,9 +151,20 @@ mod tests {
     #[test]
     fn placeholders() {
         for p in [
-            "AKIAIOSFODNN7EXAMPLE", "sk-xxxxxxxxxxxxxxxx", "your-api-key-here", "<OPENAI_API_KEY>",
-            "${DB_PASSWORD}", "{{ secrets.token }}", "os.environ['KEY']", "aaaaaaaaaaaa", "abcdefgh12",
-            "0123456789", "REDACTED", "********", "process.env.TOKEN", "%(password)s",
+            "AKIAIOSFODNN7EXAMPLE",
+            "sk-xxxxxxxxxxxxxxxx",
+            "your-api-key-here",
+            "<OPENAI_API_KEY>",
+            "${DB_PASSWORD}",
+            "{{ secrets.token }}",
+            "os.environ['KEY']",
+            "aaaaaaaaaaaa",
+            "abcdefgh12",
+            "0123456789",
+            "REDACTED",
+            "********",
+            "process.env.TOKEN",
+            "%(password)s",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
@@ -135,7 +172,8 @@ mod tests {
             assert!(!is_placeholder(s.as_bytes()), "{s}");
         }
         // Long key material keeps its structural runs; a long template still has its x's.
-        let openssh_body = format!("b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZWQy{}", "Q8zT".repeat(8));
+        let openssh_body =
+            format!("b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZWQy{}", "Q8zT".repeat(8));
         assert!(!is_placeholder(openssh_body.as_bytes()));
         assert!(!is_placeholder(format!("{}xXxq", "Q8zT2LmW".repeat(9)).as_bytes()));
         assert!(is_placeholder(format!("sk-proj-{}", "x".repeat(64)).as_bytes()));

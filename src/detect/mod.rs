@@ -108,6 +108,7 @@ pub struct RuleSet {
 #[derive(Debug, Default)]
 pub struct Scratch {
     caches: Vec<Option<meta::Cache>>,
+    anchored_caches: Vec<Option<regex_automata::hybrid::dfa::Cache>>,
     captures: Vec<Option<Captures>>,
     /// The lower-cased text the keyword automaton runs over.
     lower: Vec<u8>,
@@ -131,10 +132,8 @@ impl RuleSet {
                 });
             }
         }
-        let keywords = prefilter::Keywords::new(&rules).map_err(|message| RuleError::Parse {
-            file: "<keywords>".into(),
-            message,
-        })?;
+        let keywords = prefilter::Keywords::new(&rules)
+            .map_err(|message| RuleError::Parse { file: "<keywords>".into(), message })?;
         let keywordless = rules.iter().enumerate().filter(|(_, r)| r.keywords.is_empty()).map(|(i, _)| i).collect();
         let window = rules.iter().map(|r| r.max_len.unwrap_or(UNBOUNDED_WINDOW)).collect();
         Ok(RuleSet { rules, keywords, keywordless, window, placeholders: filters::Placeholders::default() })
@@ -182,7 +181,8 @@ impl RuleSet {
                     None => {
                         let w = self.window[rule];
                         let end = hit.start + self.keywords.len_of(hit.keyword);
-                        windows.push((rule, Span { start: end.saturating_sub(w), end: (hit.start + w).min(hay.len()) }));
+                        windows
+                            .push((rule, Span { start: end.saturating_sub(w), end: (hit.start + w).min(hay.len()) }));
                     }
                 }
             }
@@ -218,9 +218,10 @@ impl RuleSet {
         scratch.candidates.clear();
         if scratch.caches.len() < self.rules.len() {
             scratch.caches.resize_with(self.rules.len(), || None);
+            scratch.anchored_caches.resize_with(self.rules.len(), || None);
             scratch.captures.resize_with(self.rules.len(), || None);
         }
-        let Scratch { caches, captures, windows, starts, candidates, .. } = scratch;
+        let Scratch { caches, anchored_caches, captures, windows, starts, candidates, .. } = scratch;
         // Anchored rules: every match starts in one of the `[first, last]` ranges, so trying
         // those starts left to right (skipping what a match already covered) reproduces the
         // leftmost-first iteration over the whole text.
@@ -239,6 +240,16 @@ impl RuleSet {
                 let mut at = first.max(next);
                 while at <= last {
                     let span = Span { start: at, end: (at + limit).min(hay.len()) };
+                    if let Some(dfa) = &r.anchored {
+                        let cache = anchored_caches[rule].get_or_insert_with(|| dfa.create_cache());
+                        let input = Input::new(hay).span(span.range()).anchored(Anchored::Yes);
+                        // `Ok(None)`: no match starts here. On `Err` (the DFA gave up) fall through.
+                        if let Ok(None) = dfa.try_search_fwd(cache, &input) {
+                            at += 1;
+                            next = at;
+                            continue;
+                        }
+                    }
                     match self.try_match(rule, hay, span, Anchored::Yes, cache, caps, candidates) {
                         Some(end) => {
                             next = end;
@@ -282,7 +293,8 @@ impl RuleSet {
     ) {
         let mut at = region.start;
         while at < region.end {
-            match self.try_match(rule, hay, Span { start: at, end: region.end }, Anchored::No, cache, caps, candidates) {
+            match self.try_match(rule, hay, Span { start: at, end: region.end }, Anchored::No, cache, caps, candidates)
+            {
                 // Rules cannot match empty (checked at compile), so the search always advances.
                 Some(end) => at = end,
                 None => break,
@@ -367,7 +379,7 @@ fn resolve_overlaps(rules: &[Rule], candidates: &mut [Finding], out: &mut Vec<Fi
         if cluster.len() == 1 {
             out.push(cluster[0]);
         } else {
-            cluster.sort_unstable_by(|a, b| rank(rules, b).cmp(&rank(rules, a)));
+            cluster.sort_unstable_by_key(|f| std::cmp::Reverse(rank(rules, f)));
             let first = out.len();
             for f in cluster.iter() {
                 if !out[first..].iter().any(|k| k.secret.overlaps(f.secret)) {

@@ -6,16 +6,27 @@
 //! enough to stay in cache; a stem hit is confirmed by comparing the whole keyword. The
 //! search is overlapping, so no keyword (`npm`) can hide another (`npm_`).
 
-use aho_corasick::{automaton::OverlappingState, AhoCorasick, AhoCorasickKind, Input, MatchKind};
+use aho_corasick::{
+    automaton::{Automaton, StateID},
+    dfa::DFA,
+    Anchored, MatchKind,
+};
 
 use crate::rules::Rule;
 
 /// Keyword bytes the automaton sees; the rest is compared directly.
 const STEM: usize = 4;
+/// Independent DFA walks interleaved in one loop. A DFA step is a chain of dependent loads;
+/// walking four parts of the text at once overlaps their latencies.
+const LANES: usize = 8;
+/// Texts shorter than this are walked in one lane.
+const MIN_LANE: usize = 4096;
 
 #[derive(Debug)]
 pub(super) struct Keywords {
-    ac: Option<AhoCorasick>,
+    dfa: Option<DFA>,
+    /// Per stem pattern: its length.
+    stem_len: Vec<usize>,
     /// Per stem pattern: the keywords that start with it.
     stems: Vec<Vec<usize>>,
     /// Lower-case keyword bytes.
@@ -59,15 +70,17 @@ impl Keywords {
             });
             stems[sid].push(kid);
         }
+        let stem_len = stem_literals.iter().map(|s| s.len()).collect();
         if stem_literals.is_empty() {
-            return Ok(Keywords { ac: None, stems, keywords, owners });
+            return Ok(Keywords { dfa: None, stem_len, stems, keywords, owners });
         }
-        let ac = AhoCorasick::builder()
+        let dfa = DFA::builder()
             .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
+            .prefilter(false)
+            .start_kind(aho_corasick::StartKind::Unanchored)
             .build(&stem_literals)
             .map_err(|e| format!("cannot build keyword automaton: {e}"))?;
-        Ok(Keywords { ac: Some(ac), stems, keywords, owners })
+        Ok(Keywords { dfa: Some(dfa), stem_len, stems, keywords, owners })
     }
 
     pub fn rules_of(&self, keyword: usize) -> &[usize] {
@@ -79,17 +92,74 @@ impl Keywords {
     }
 
     /// Calls `f` for every keyword occurrence in `lower` (the lower-cased text), overlapping
-    /// ones included, in order of their stem's end.
+    /// ones included. Order is unspecified.
     pub fn for_each_hit(&self, lower: &[u8], mut f: impl FnMut(Hit)) {
-        let Some(ac) = &self.ac else { return };
-        let mut state = OverlappingState::start();
-        let input = Input::new(lower);
-        loop {
-            ac.find_overlapping(input.clone(), &mut state);
-            let Some(m) = state.get_match() else { break };
-            for &kid in &self.stems[m.pattern().as_usize()] {
-                if lower[m.start()..].starts_with(&self.keywords[kid]) {
-                    f(Hit { keyword: kid, start: m.start() });
+        let Some(dfa) = &self.dfa else { return };
+        let Ok(start) = dfa.start_state(Anchored::No) else { return };
+        let n = lower.len();
+        if n < MIN_LANE {
+            self.walk(dfa, start, lower, 0, 0, n, &mut f);
+            return;
+        }
+        // Lane `l` reports the stems ending in `(bounds[l], bounds[l + 1]]`; it starts reading
+        // `STEM` bytes early so its state is right when it gets there.
+        let mut bounds = [0usize; LANES + 1];
+        for (l, b) in bounds.iter_mut().enumerate() {
+            *b = n * l / LANES;
+        }
+        let mut pos = [0usize; LANES];
+        let mut sid = [start; LANES];
+        for l in 0..LANES {
+            pos[l] = bounds[l].saturating_sub(STEM);
+        }
+        let steps = (0..LANES).map(|l| bounds[l + 1] - pos[l]).min().unwrap_or(0);
+        for _ in 0..steps {
+            for l in 0..LANES {
+                let next = dfa.next_state(Anchored::No, sid[l], lower[pos[l]]);
+                sid[l] = next;
+                pos[l] += 1;
+                if dfa.is_special(next) && pos[l] > bounds[l] {
+                    self.report(dfa, next, lower, pos[l], &mut f);
+                }
+            }
+        }
+        for l in 0..LANES {
+            self.walk(dfa, sid[l], lower, pos[l], bounds[l], bounds[l + 1], &mut f);
+        }
+    }
+
+    /// One lane: from state `sid` at `from`, read to `to`, report stems ending after `after`.
+    #[allow(clippy::too_many_arguments)]
+    fn walk(
+        &self,
+        dfa: &DFA,
+        mut sid: StateID,
+        lower: &[u8],
+        from: usize,
+        after: usize,
+        to: usize,
+        f: &mut impl FnMut(Hit),
+    ) {
+        for (i, &b) in lower[from..to].iter().enumerate() {
+            sid = dfa.next_state(Anchored::No, sid, b);
+            let end = from + i + 1;
+            if dfa.is_special(sid) && end > after {
+                self.report(dfa, sid, lower, end, f);
+            }
+        }
+    }
+
+    /// Confirms the keywords of every stem ending at `end` (state `sid` is a match state).
+    fn report(&self, dfa: &DFA, sid: StateID, lower: &[u8], end: usize, f: &mut impl FnMut(Hit)) {
+        if !dfa.is_match(sid) {
+            return;
+        }
+        for i in 0..dfa.match_len(sid) {
+            let stem = dfa.match_pattern(sid, i).as_usize();
+            let start = end - self.stem_len[stem];
+            for &kid in &self.stems[stem] {
+                if lower[start..].starts_with(&self.keywords[kid]) {
+                    f(Hit { keyword: kid, start });
                 }
             }
         }

@@ -43,7 +43,9 @@ fn secret_group_and_whole_match() {
 
 #[test]
 fn short_keyword_never_hides_a_longer_one() {
-    let s = set(&(rule("short", r"\bnpm [a-z]{4}\b", &["npm"], "") + &rule("long", r"npm_(?P<secret>[a-z]{6})", &["npm_"], "")));
+    let s =
+        set(&(rule("short", r"\bnpm [a-z]{4}\b", &["npm"], "")
+            + &rule("long", r"npm_(?P<secret>[a-z]{6})", &["npm_"], "")));
     check(&s, "npm_qwerty and npm zxcv", &[("long", "qwerty"), ("short", "npm zxcv")]);
 }
 
@@ -63,15 +65,20 @@ fn windows_of_one_rule_merge_and_matches_do_not_repeat() {
 
 #[test]
 fn specific_rule_beats_generic_on_overlap() {
-    let s = set(&(rule("generic-assign", r"(?i)key\s{0,2}=\s{0,2}(?P<secret>[A-Za-z0-9_]{10,40})", &["key"], "tags = [\"generic\"]")
-        + &rule("vendor", r"\bvnd_[A-Za-z0-9]{12}\b", &["vnd_"], "")));
+    let s = set(&(rule(
+        "generic-assign",
+        r"(?i)key\s{0,2}=\s{0,2}(?P<secret>[A-Za-z0-9_]{10,40})",
+        &["key"],
+        "tags = [\"generic\"]",
+    ) + &rule("vendor", r"\bvnd_[A-Za-z0-9]{12}\b", &["vnd_"], "")));
     check(&s, "KEY=vnd_Q2w9E4r7T1y5", &[("vendor", "vnd_Q2w9E4r7T1y5")]);
     check(&s, "KEY=Q2w9E4r7T1y5U8i3", &[("generic-assign", "Q2w9E4r7T1y5U8i3")]);
 }
 
 #[test]
 fn filters_reject_low_entropy_placeholders_and_allowed() {
-    let s = set(&rule("r", r"sec_(?P<secret>[A-Za-z0-9]{12})", &["sec_"], "entropy = 3.0\nallow = [\"DOCS\", '''^Z9''']"));
+    let s =
+        set(&rule("r", r"sec_(?P<secret>[A-Za-z0-9]{12})", &["sec_"], "entropy = 3.0\nallow = [\"DOCS\", '''^Z9''']"));
     check(&s, "sec_Q2w9E4r7T1y5", &[("r", "Q2w9E4r7T1y5")]);
     check(&s, "sec_aaaabbbbaaaa", &[]); // entropy
     check(&s, "sec_EXAMPLEkey12", &[]); // placeholder word

@@ -29,10 +29,7 @@ pub(super) fn keyword_offset(hir: &Hir, keywords: &[String]) -> Option<usize> {
     let (set, _) = prefixes(hir)?;
     let mut worst = 0;
     for p in &set {
-        let first = keywords
-            .iter()
-            .filter_map(|k| p.windows(k.len()).position(|w| w == k.as_bytes()))
-            .min()?;
+        let first = keywords.iter().filter_map(|k| p.windows(k.len()).position(|w| w == k.as_bytes())).min()?;
         worst = worst.max(first);
     }
     Some(worst)
@@ -152,7 +149,10 @@ mod tests {
     fn offsets() {
         assert_eq!(offset(r"\b(?P<secret>ghp_[A-Za-z0-9]{36})\b", &["ghp_"]), Some(0));
         assert_eq!(offset(r"(?:\\[nrt]|\b)(?P<secret>mlsn\.[a-f0-9]{64})", &["mlsn."]), Some(2));
-        assert_eq!(offset(r"(?i)(?:pass(?:word|wd)|pwd)\s{0,3}=\s{0,3}(?P<secret>\S{8,64})", &["password", "passwd", "pwd"]), Some(0));
+        assert_eq!(
+            offset(r"(?i)(?:pass(?:word|wd)|pwd)\s{0,3}=\s{0,3}(?P<secret>\S{8,64})", &["password", "passwd", "pwd"]),
+            Some(0)
+        );
         assert_eq!(offset(r"(?i)x-api-key:\s{0,2}(?P<secret>[a-z]{8})", &["api-key"]), Some(2));
         assert_eq!(offset(r"[A-Za-z0-9_.-]{0,40}token=(?P<secret>\w{8,64})", &["token"]), None);
         assert_eq!(offset(r"[a-z]{3}_(?:live|test)_[a-z]{8}", &["_live_", "_test_"]), Some(3));

@@ -84,6 +84,9 @@ pub struct Rule {
     pub kind: Kind,
     pub pattern: String,
     pub regex: meta::Regex,
+    /// The same regex as an anchored-only lazy DFA: a cheap first test for the anchored
+    /// attempts at keyword offsets, most of which fail within a few bytes.
+    pub anchored: Option<regex_automata::hybrid::dfa::DFA>,
     /// Capture group index of `secret`, if the rule names one and it is not the whole match.
     pub secret_group: Option<usize>,
     /// Lower-cased keywords; every match contains one of them (case-insensitively).
@@ -144,7 +147,8 @@ pub fn load_path(path: &Path) -> Result<Vec<Rule>, RuleError> {
         }
         return Ok(rules);
     }
-    let text = std::fs::read_to_string(path).map_err(|source| RuleError::Io { file: display.clone(), error: source })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|source| RuleError::Io { file: display.clone(), error: source })?;
     parse(&display, &text)
 }
 
@@ -196,10 +200,8 @@ pub fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         return Err(err("regex can match the empty string".into()));
     }
     // A `secret` group that is the whole match (look-arounds aside) needs no capture search.
-    let secret_group = regex
-        .group_info()
-        .to_index(regex_automata::PatternID::ZERO, "secret")
-        .filter(|_| !secret_is_whole_match(&hir));
+    let secret_group =
+        regex.group_info().to_index(regex_automata::PatternID::ZERO, "secret").filter(|_| !secret_is_whole_match(&hir));
     let mut keywords = Vec::with_capacity(spec.keywords.len());
     for k in &spec.keywords {
         if k.is_empty() {
@@ -213,12 +215,14 @@ pub fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         .map(|a| build_allow(a).map_err(|e| err(format!("invalid allow pattern {a:?}: {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
     let keyword_offset = lead::keyword_offset(&hir, &keywords);
+    let anchored = keyword_offset.and_then(|_| build_anchored(&spec.regex));
     Ok(Rule {
         id: spec.id,
         title: spec.title,
         kind: spec.kind,
         pattern: spec.regex,
         regex,
+        anchored,
         secret_group,
         keywords,
         entropy: spec.entropy,
@@ -238,7 +242,8 @@ pub fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
 /// Whether the regex is `look* (?P<secret>…) look*`: then the secret is the whole match.
 fn secret_is_whole_match(hir: &regex_syntax::hir::Hir) -> bool {
     use regex_syntax::hir::HirKind;
-    let is_secret = |h: &regex_syntax::hir::Hir| matches!(h.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("secret"));
+    let is_secret =
+        |h: &regex_syntax::hir::Hir| matches!(h.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("secret"));
     match hir.kind() {
         HirKind::Capture(_) => is_secret(hir),
         HirKind::Concat(items) => {
@@ -256,16 +261,31 @@ fn secret_is_whole_match(hir: &regex_syntax::hir::Hir) -> bool {
     }
 }
 
-fn build_regex(pattern: &str) -> Result<meta::Regex, meta::BuildError> {
+/// An anchored-only lazy DFA for `pattern`; `None` if it cannot be built (the meta regex is
+/// then used alone).
+fn build_anchored(pattern: &str) -> Option<regex_automata::hybrid::dfa::DFA> {
+    use regex_automata::{hybrid::dfa::DFA, nfa::thompson, MatchKind};
+    DFA::builder()
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .thompson(thompson::Config::new().nfa_size_limit(Some(20 << 20)))
+        .configure(DFA::config().match_kind(MatchKind::LeftmostFirst).cache_capacity(4 << 20))
+        .build(pattern)
+        .ok()
+}
+
+fn build_regex(pattern: &str) -> Result<meta::Regex, String> {
     meta::Regex::builder()
         .syntax(syntax::Config::new().unicode(false).utf8(false))
-        .configure(meta::Regex::config().utf8_empty(false).nfa_size_limit(Some(20 << 20)).hybrid_cache_capacity(16 << 20))
+        .configure(
+            meta::Regex::config().utf8_empty(false).nfa_size_limit(Some(20 << 20)).hybrid_cache_capacity(16 << 20),
+        )
         .build(pattern)
+        .map_err(|e| e.to_string())
 }
 
 /// An `allow` entry is a regex; a plain word (letters, digits, `-`, `_`) is matched
 /// case-insensitively as a literal.
-fn build_allow(entry: &str) -> Result<meta::Regex, meta::BuildError> {
+fn build_allow(entry: &str) -> Result<meta::Regex, String> {
     if entry.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         build_regex(&format!("(?i){}", regex_syntax::escape(entry)))
     } else {
@@ -299,7 +319,8 @@ negative_examples = ["demo_x"]
         assert_eq!(r.keywords, vec!["demo_"]);
         assert_eq!(r.max_len, Some(17));
         assert!(r.secret_group.is_some());
-        let whole = one(&GOOD.replace("demo_(?P<secret>[a-z0-9]{8,12})", r"\b(?P<secret>demo_[a-z0-9]{8,12})\b")).expect("valid");
+        let whole = one(&GOOD.replace("demo_(?P<secret>[a-z0-9]{8,12})", r"\b(?P<secret>demo_[a-z0-9]{8,12})\b"))
+            .expect("valid");
         assert_eq!(whole.secret_group, None);
     }
 

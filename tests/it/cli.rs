@@ -16,7 +16,12 @@ fn data(name: &str) -> String {
 
 /// `secretgate <args> --no-builtin --rules tests/data/rules.toml` with `stdin`.
 fn run_fixture(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let out = sg().args(args).args(["--no-builtin", "--rules", &data("rules.toml")]).write_stdin(stdin).output().expect("runs");
+    let out = sg()
+        .args(args)
+        .args(["--no-builtin", "--rules", &data("rules.toml")])
+        .write_stdin(stdin)
+        .output()
+        .expect("runs");
     (
         out.status.code().expect("exit code"),
         String::from_utf8(out.stdout).expect("utf-8 stdout"),
@@ -172,7 +177,10 @@ fn redact_keeps_invalid_utf8_bytes() {
 fn rules_list_and_check_on_fixture() {
     let (code, stdout, _) = run_fixture(&["rules", "list"], "");
     assert_eq!(code, 0);
-    assert_eq!(stdout, "demo-github-pat\tDemo GitHub classic token\thigh\ndemo-password\tDemo password assignment\tmedium\n");
+    assert_eq!(
+        stdout,
+        "demo-github-pat\tDemo GitHub classic token\thigh\ndemo-password\tDemo password assignment\tmedium\n"
+    );
     let (code, _, stderr) = run_fixture(&["rules", "check", "--strict"], "");
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("checked 2 rules, 2 examples, 2 negative examples: 0 problems"), "{stderr}");
@@ -180,7 +188,8 @@ fn rules_list_and_check_on_fixture() {
 
 #[test]
 fn rules_check_reports_a_negative_example_that_matches() {
-    let out = sg().args(["rules", "check", "--no-builtin", "--rules", &data("bad-negative.toml")]).output().expect("runs");
+    let out =
+        sg().args(["rules", "check", "--no-builtin", "--rules", &data("bad-negative.toml")]).output().expect("runs");
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("rule `greedy-demo`: negative example 1: matched by `greedy-demo`"), "{stderr}");
@@ -190,7 +199,8 @@ fn rules_check_reports_a_negative_example_that_matches() {
 fn rules_check_warns_on_unbounded_rules_and_fails_in_strict_mode() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("unbounded.toml");
-    let text = std::fs::read_to_string(data("bad-negative.toml")).expect("read")
+    let text = std::fs::read_to_string(data("bad-negative.toml"))
+        .expect("read")
         .replace("{3,10}", "+")
         .replace("tok_zzzq", "nothing here");
     std::fs::write(&path, text).expect("write");
