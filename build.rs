@@ -18,10 +18,7 @@ fn main() {
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
         let name = f.file_name().expect("file has a name").to_string_lossy();
-        out.push_str(&format!(
-            "    (\"patterns/{name}\", include_str!({:?})),\n",
-            f.display().to_string()
-        ));
+        out.push_str(&format!("    (\"patterns/{name}\", include_str!({:?})),\n", f.display().to_string()));
     }
     out.push_str("];\n");
     let dest = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("builtin_rules.rs");
