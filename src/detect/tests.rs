@@ -164,3 +164,27 @@ proptest! {
         }
     }
 }
+
+/// Long texts are walked in several lanes; a keyword straddling a lane boundary must still be
+/// found exactly once.
+#[test]
+fn keywords_across_lane_boundaries() {
+    let s = mixed_rules();
+    for len in [4096usize, 5000, 8191, 20_000] {
+        for shift in 0..6 {
+            let mut text = vec![b' '; len];
+            // Plant tokens so that some straddle each of the (up to 8) lane boundaries.
+            for l in 1..8 {
+                let at = (len * l / 8).saturating_sub(shift);
+                let token = b"ab_q1w2e3 key=zz9 xy42";
+                if at + token.len() < len {
+                    text[at..at + token.len()].copy_from_slice(token);
+                }
+            }
+            let text = String::from_utf8(text).expect("ascii");
+            let windowed = s.scan(text.as_bytes());
+            assert_eq!(windowed, s.scan_exhaustive(text.as_bytes()), "len {len} shift {shift}");
+            assert_eq!(windowed.len(), 7 * 3, "len {len} shift {shift}");
+        }
+    }
+}
