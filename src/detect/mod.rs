@@ -1,19 +1,25 @@
 //! The detection engine: a compiled [`RuleSet`] and the one-shot semantics every other layer
 //! builds on — `findings(text)` is a pure function of the whole text.
 //!
-//! Matching is two-stage (noseyparker's shape). One aho-corasick automaton holds every rule's
-//! keywords, ASCII case-insensitive, searched with *overlapping* semantics so a short keyword
-//! never hides a longer one. Each keyword hit opens a window `[hit.end - L, hit.start + L)` for
-//! the rules owning the keyword, where `L` is the rule's longest possible match. Because every
-//! match of a rule contains one of its keywords and is at most `L` long, every match lies inside
-//! one window; overlapping windows of a rule are merged into regions and the rule's regex runs
-//! leftmost-first inside each region, with look-around seeing the real neighbouring bytes
-//! (`Input::span`). That gives the same matches as running the regex over the whole text
-//! (`scan_exhaustive` exists to check this), while touching only the bytes near keywords.
+//! **Semantics.** For each rule, the leftmost-first non-overlapping matches of its regex over
+//! the whole text; each is filtered by looking only at its secret bytes (entropy, checksum
+//! validators, placeholders, per-rule `allow`); overlaps between rules are then resolved to
+//! one finding per span: specific rules beat `generic` ones, then higher confidence, then the
+//! longer secret, then the earlier start. [`RuleSet::scan_exhaustive`] computes exactly this
+//! by brute force and is the oracle for the fast path.
 //!
-//! Candidates then pass filters (entropy, checksum validators, placeholders, per-rule `allow`)
-//! and overlaps between rules are resolved to one finding per span: specific rules beat
-//! `generic` ones, then higher confidence, then the longer secret, then the earlier start.
+//! **Fast path** (noseyparker's two stages). The text is lower-cased once; a keyword DFA finds
+//! every keyword occurrence (overlapping, so `npm` never hides `npm_`). Every match of a rule
+//! contains one of its keywords, so it only runs near keyword hits, in one of two modes:
+//! - *anchored*: when the regex's prefixes show every match starts at most `p` bytes before a
+//!   keyword (`rules::lead`), the regex is tried anchored at those `p + 1` starts, left to
+//!   right, skipping starts a previous match covered — the same iteration a whole-text search
+//!   performs, but each failing attempt dies after a few bytes (an anchored lazy DFA decides).
+//! - *windowed*: otherwise the rule searches `[hit.end - L, hit.start + L)` where `L` is its
+//!   longest possible match; windows of one rule merge into regions, searched with
+//!   `Input::span` so look-around sees the real neighbouring bytes.
+//! Both give the whole-text result because every match lies inside a window / starts at a
+//! tried position.
 
 pub mod check;
 pub mod filters;
