@@ -20,4 +20,4 @@ if [[ ! -x "$venv/bin/detect-secrets" ]]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check detect-secrets==1.5.0
 fi
-"$venv/bin/python" benches/compare_detect_secrets.py "$work/corpus" ./target/release/secretgate "$venv/bin/detect-secrets"
+"$venv/bin/python" benches/compare_detect_secrets.py "$work/corpus" "$PWD/target/release/secretgate" "$PWD/$venv/bin/detect-secrets"
