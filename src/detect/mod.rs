@@ -11,13 +11,15 @@
 //! **Fast path** (noseyparker's two stages). The text is lower-cased once; a keyword DFA finds
 //! every keyword occurrence (overlapping, so `npm` never hides `npm_`). Every match of a rule
 //! contains one of its keywords, so it only runs near keyword hits, in one of two modes:
-//! - *anchored*: when the regex's prefixes show every match starts at most `p` bytes before a
-//!   keyword (`rules::lead`), the regex is tried anchored at those `p + 1` starts, left to
-//!   right, skipping starts a previous match covered — the same iteration a whole-text search
-//!   performs, but each failing attempt dies after a few bytes (an anchored lazy DFA decides).
+//! - *anchored*: when the regex's prefixes show where a match can start relative to a keyword
+//!   and what the bytes before the keyword must then be (`rules::Lead`), the regex is tried
+//!   anchored at exactly those starts, left to right, skipping starts a previous match covered
+//!   — the same iteration a whole-text search performs, but each failing attempt dies after a
+//!   few bytes (an anchored lazy DFA decides).
 //! - *windowed*: otherwise the rule searches `[hit.end - L, hit.start + L)` where `L` is its
 //!   longest possible match; windows of one rule merge into regions, searched with
 //!   `Input::span` so look-around sees the real neighbouring bytes.
+//!
 //! Both give the whole-text result because every match lies inside a window / starts at a
 //! tried position.
 
@@ -120,8 +122,8 @@ pub struct Scratch {
     lower: Vec<u8>,
     /// Window-mode rules: `(rule, window)` around each keyword hit.
     windows: Vec<(usize, Span)>,
-    /// Anchored-mode rules: `(rule, first, last)` candidate match starts per keyword hit.
-    starts: Vec<(usize, usize, usize)>,
+    /// Anchored-mode rules: `(rule, start)` candidate match starts.
+    starts: Vec<(usize, usize)>,
     candidates: Vec<Finding>,
 }
 
@@ -179,11 +181,11 @@ impl RuleSet {
         scratch.windows.clear();
         scratch.starts.clear();
         prefilter::lowercase_into(hay, &mut scratch.lower);
-        let (windows, starts) = (&mut scratch.windows, &mut scratch.starts);
-        self.keywords.for_each_hit(&scratch.lower, |hit| {
+        let (windows, starts, lower) = (&mut scratch.windows, &mut scratch.starts, &scratch.lower);
+        self.keywords.for_each_hit(lower, |hit| {
             for &rule in self.keywords.rules_of(hit.keyword) {
-                match self.rules[rule].keyword_offset {
-                    Some(p) => starts.push((rule, hit.start.saturating_sub(p), hit.start)),
+                match &self.rules[rule].lead {
+                    Some(lead) => lead.starts(lower, hit.start, |s| starts.push((rule, s))),
                     None => {
                         let w = self.window[rule];
                         let end = hit.start + self.keywords.len_of(hit.keyword);
@@ -228,10 +230,11 @@ impl RuleSet {
             scratch.captures.resize_with(self.rules.len(), || None);
         }
         let Scratch { caches, anchored_caches, captures, windows, starts, candidates, .. } = scratch;
-        // Anchored rules: every match starts in one of the `[first, last]` ranges, so trying
-        // those starts left to right (skipping what a match already covered) reproduces the
-        // leftmost-first iteration over the whole text.
+        // Anchored rules: every match starts at one of the candidate starts, so trying them
+        // left to right (skipping what a match already covered) reproduces the leftmost-first
+        // iteration over the whole text.
         starts.sort_unstable();
+        starts.dedup();
         let mut i = 0;
         while i < starts.len() {
             let rule = starts[i].0;
@@ -241,31 +244,22 @@ impl RuleSet {
             let limit = self.window[rule];
             let mut next = 0;
             while i < starts.len() && starts[i].0 == rule {
-                let (_, first, last) = starts[i];
+                let at = starts[i].1;
                 i += 1;
-                let mut at = first.max(next);
-                while at <= last {
-                    let span = Span { start: at, end: (at + limit).min(hay.len()) };
-                    if let Some(dfa) = &r.anchored {
-                        let cache = anchored_caches[rule].get_or_insert_with(|| dfa.create_cache());
-                        let input = Input::new(hay).span(span.range()).anchored(Anchored::Yes);
-                        // `Ok(None)`: no match starts here. On `Err` (the DFA gave up) fall through.
-                        if let Ok(None) = dfa.try_search_fwd(cache, &input) {
-                            at += 1;
-                            next = at;
-                            continue;
-                        }
+                if at < next {
+                    continue;
+                }
+                let span = Span { start: at, end: (at + limit).min(hay.len()) };
+                if let Some(dfa) = &r.anchored {
+                    let cache = anchored_caches[rule].get_or_insert_with(|| dfa.create_cache());
+                    let input = Input::new(hay).span(span.range()).anchored(Anchored::Yes);
+                    // `Ok(None)`: no match starts here. On `Err` (the DFA gave up) fall through.
+                    if let Ok(None) = dfa.try_search_fwd(cache, &input) {
+                        continue;
                     }
-                    match self.try_match(rule, hay, span, Anchored::Yes, cache, caps, candidates) {
-                        Some(end) => {
-                            next = end;
-                            at = end;
-                        }
-                        None => {
-                            at += 1;
-                            next = at;
-                        }
-                    }
+                }
+                if let Some(end) = self.try_match(rule, hay, span, Anchored::Yes, cache, caps, candidates) {
+                    next = end;
                 }
             }
         }
@@ -329,13 +323,18 @@ impl RuleSet {
             r.regex.search_captures_with(cache, &input.clone().span(m.range()).anchored(Anchored::Yes), caps);
         }
         let span = Span { start: m.start(), end: m.end() };
-        let secret = r
-            .secret_group
-            .filter(|_| caps.get_match() == Some(m))
-            .and_then(|g| caps.get_group(g))
-            .map(|s| Span { start: s.start, end: s.end })
-            .filter(|s| !s.is_empty())
-            .unwrap_or(span);
+        let secret = match r.secret_group {
+            None => span,
+            // The capture search ran anchored on exactly this match; if it somehow disagrees,
+            // redact the whole match rather than guess.
+            Some(_) if caps.get_match() != Some(m) => span,
+            Some(g) => match caps.get_group(g) {
+                Some(s) if !s.is_empty() => Span { start: s.start, end: s.end },
+                // A `secret` group that took no part marks a form the rule consumes on purpose
+                // (a known non-secret such as `next_page_token`): nothing to report.
+                _ => return Some(m.end()),
+            },
+        };
         let (span, secret) = (widen_to_chars(hay, span), widen_to_chars(hay, secret));
         if filters::accept(r, &hay[secret.range()], &self.placeholders) {
             candidates.push(Finding {

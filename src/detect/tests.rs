@@ -188,3 +188,13 @@ fn keywords_across_lane_boundaries() {
         }
     }
 }
+
+/// A branch without the `secret` group lets a rule consume a known non-secret form, so the
+/// leftmost-first iteration skips it instead of reporting it or a piece of it.
+#[test]
+fn matches_without_the_secret_group_are_not_reported() {
+    let s = set(&rule("tok", r"(?i)(?:(?:next|page)_?token|token=(?P<secret>[A-Za-z0-9]{10,20}))", &["token"], ""));
+    check(&s, "next_token=Q2w9E4r7T1y5U8i3", &[]);
+    check(&s, "pagetoken", &[]);
+    check(&s, "x access_token=Q2w9E4r7T1y5U8i3", &[("tok", "Q2w9E4r7T1y5U8i3")]);
+}

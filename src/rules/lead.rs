@@ -20,19 +20,56 @@ const MAX_REPEAT: u32 = 8;
 /// Stands for "any byte" in a prefix; never part of a keyword.
 const WILD: u8 = 0;
 
-/// The largest offset of a keyword occurrence from the start of any match, if bounded.
+/// Where matches can start relative to a keyword hit: for each offset `d`, the lower-cased
+/// text (with [`WILD`] for any byte) that the `d` bytes before the keyword must be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lead {
+    /// `(d, heads)`, by increasing `d`: a match may start `d` bytes before a keyword hit when
+    /// those `d` bytes equal one of `heads` (each exactly `d` bytes long).
+    pub offsets: Vec<(usize, Vec<Vec<u8>>)>,
+}
+
+impl Lead {
+    /// The largest offset.
+    pub fn max(&self) -> usize {
+        self.offsets.last().map_or(0, |(d, _)| *d)
+    }
+
+    /// Calls `f(start)` for every position where a match could start given a keyword hit at
+    /// `hit` in the lower-cased text `lower`.
+    #[inline]
+    pub fn starts(&self, lower: &[u8], hit: usize, mut f: impl FnMut(usize)) {
+        for (d, heads) in &self.offsets {
+            let Some(start) = hit.checked_sub(*d) else { break };
+            let text = &lower[start..hit];
+            if heads.iter().any(|h| h.iter().zip(text).all(|(&p, &t)| p == WILD || p == t)) {
+                f(start);
+            }
+        }
+    }
+}
+
+/// The keyword offsets of every match, if the regex's prefixes bound them.
 /// `keywords` are lower-case; matching is ASCII case-insensitive.
-pub(super) fn keyword_offset(hir: &Hir, keywords: &[String]) -> Option<usize> {
+pub(super) fn lead(hir: &Hir, keywords: &[String]) -> Option<Lead> {
     if keywords.is_empty() {
         return None;
     }
     let (set, _) = prefixes(hir)?;
-    let mut worst = 0;
+    let mut by_offset: std::collections::BTreeMap<usize, Vec<Vec<u8>>> = Default::default();
     for p in &set {
         let first = keywords.iter().filter_map(|k| p.windows(k.len()).position(|w| w == k.as_bytes())).min()?;
-        worst = worst.max(first);
+        by_offset.entry(first).or_default().push(p[..first].to_vec());
     }
-    Some(worst)
+    let offsets = by_offset
+        .into_iter()
+        .map(|(d, mut heads)| {
+            heads.sort_unstable();
+            heads.dedup();
+            (d, heads)
+        })
+        .collect();
+    Some(Lead { offsets })
 }
 
 /// Lower-cased strings one of which begins every match, and whether they are whole matches
@@ -142,7 +179,29 @@ mod tests {
     fn offset(pattern: &str, keywords: &[&str]) -> Option<usize> {
         let hir = regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(pattern).expect("parses");
         let kws: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
-        keyword_offset(&hir, &kws)
+        lead(&hir, &kws).map(|l| l.max())
+    }
+
+    #[test]
+    fn starts_are_filtered_by_the_bytes_before_the_keyword() {
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(r"(?i)(?:(?:next|page)_?token|token=(?P<secret>\w{8}))")
+            .expect("parses");
+        let l = lead(&hir, &["token".to_string()]).expect("bounded");
+        assert_eq!(l.max(), 5);
+        let starts = |text: &str| {
+            let hit = text.find("token").expect("keyword");
+            let mut v = Vec::new();
+            l.starts(text.as_bytes(), hit, |s| v.push(s));
+            v
+        };
+        assert_eq!(starts("x access_token=abc"), vec![9]);
+        assert_eq!(starts("next_token=abc"), vec![5, 0]);
+        assert_eq!(starts("pagetoken"), vec![4, 0]);
+        assert_eq!(starts("token"), vec![0]);
     }
 
     #[test]

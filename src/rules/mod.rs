@@ -14,6 +14,7 @@ use std::{fmt, path::Path};
 use regex_automata::{meta, util::syntax};
 
 pub use file::{RuleFile, RuleSpec};
+pub use lead::Lead;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
@@ -101,9 +102,9 @@ pub struct Rule {
     pub negative_examples: Vec<String>,
     /// Longest possible match in bytes; `None` when the regex has an unbounded repetition.
     pub max_len: Option<usize>,
-    /// Every match starts at most this many bytes before one of its keywords, when the
-    /// regex's prefixes show it (see `lead`); lets the engine try anchored matches only.
-    pub keyword_offset: Option<usize>,
+    /// Where matches start relative to a keyword, when the regex's prefixes show it (see
+    /// [`Lead`]); lets the engine try anchored matches at those starts only.
+    pub lead: Option<Lead>,
     /// File the rule came from, for messages.
     pub origin: String,
 }
@@ -214,8 +215,8 @@ pub fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         .iter()
         .map(|a| build_allow(a).map_err(|e| err(format!("invalid allow pattern {a:?}: {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
-    let keyword_offset = lead::keyword_offset(&hir, &keywords);
-    let anchored = keyword_offset.and_then(|_| build_anchored(&spec.regex));
+    let lead = lead::lead(&hir, &keywords);
+    let anchored = lead.as_ref().and_then(|_| build_anchored(&spec.regex));
     Ok(Rule {
         id: spec.id,
         title: spec.title,
@@ -234,7 +235,7 @@ pub fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         examples: spec.examples,
         negative_examples: spec.negative_examples,
         max_len: props.maximum_len(),
-        keyword_offset,
+        lead,
         origin: file.to_string(),
     })
 }
