@@ -113,15 +113,22 @@ impl Keywords {
             pos[l] = bounds[l].saturating_sub(STEM);
         }
         let steps = (0..LANES).map(|l| bounds[l + 1] - pos[l]).min().unwrap_or(0);
-        for _ in 0..steps {
+        // One slice per lane, each exactly `steps` long, so the loop indexes without checks.
+        let lanes: [&[u8]; LANES] = std::array::from_fn(|l| &lower[pos[l]..pos[l] + steps]);
+        for i in 0..steps {
             for l in 0..LANES {
-                let next = dfa.next_state(Anchored::No, sid[l], lower[pos[l]]);
+                let next = dfa.next_state(Anchored::No, sid[l], lanes[l][i]);
                 sid[l] = next;
-                pos[l] += 1;
-                if dfa.is_special(next) && pos[l] > bounds[l] {
-                    self.report(dfa, next, lower, pos[l], &mut f);
+                if dfa.is_special(next) {
+                    let end = pos[l] + i + 1;
+                    if end > bounds[l] {
+                        self.report(dfa, next, lower, end, &mut f);
+                    }
                 }
             }
+        }
+        for p in pos.iter_mut() {
+            *p += steps;
         }
         for l in 0..LANES {
             self.walk(dfa, sid[l], lower, pos[l], bounds[l], bounds[l + 1], &mut f);
