@@ -93,6 +93,8 @@ impl Keywords {
 
     /// Calls `f` for every keyword occurrence in `lower` (the lower-cased text), overlapping
     /// ones included. Order is unspecified.
+    // The lanes advance in lock step, so one index drives all of them.
+    #[allow(clippy::needless_range_loop)]
     pub fn for_each_hit(&self, lower: &[u8], mut f: impl FnMut(Hit)) {
         let Some(dfa) = &self.dfa else { return };
         let Ok(start) = dfa.start_state(Anchored::No) else { return };
