@@ -29,7 +29,7 @@ mod prefilter;
 mod redact;
 pub mod validate;
 
-use regex_automata::{meta, util::captures::Captures, Anchored, Input};
+use regex_automata::{hybrid, meta, util::captures::Captures, Anchored, Input};
 use sha2::{Digest, Sha256};
 
 pub use redact::{redact, Style};
@@ -110,6 +110,21 @@ pub struct RuleSet {
     /// Per rule: the window half-width used around its keyword hits.
     window: Vec<usize>,
     placeholders: filters::Placeholders,
+    /// Anchored rules grouped by identical keywords and lead, so a keyword hit yields one set
+    /// of candidate starts per group; `group_of[rule]` is `None` for windowed rules.
+    groups: Vec<AnchorGroup>,
+    group_of: Vec<Option<usize>>,
+}
+
+/// Anchored rules that try the same starts. With several members, one multi-pattern anchored
+/// lazy DFA rules a start out for all of them at once (a quoted and an unquoted variant of an
+/// assignment rule, say), so most keyword hits cost one failed attempt, not one per rule.
+#[derive(Debug)]
+struct AnchorGroup {
+    rules: Vec<usize>,
+    dfa: Option<hybrid::dfa::DFA>,
+    /// Longest window of the members.
+    limit: usize,
 }
 
 /// Reusable buffers and regex caches for scanning. Create one per thread or per stream.
@@ -122,8 +137,11 @@ pub struct Scratch {
     lower: Vec<u8>,
     /// Window-mode rules: `(rule, window)` around each keyword hit.
     windows: Vec<(usize, Span)>,
-    /// Anchored-mode rules: `(rule, start)` candidate match starts.
+    /// Anchored-mode rules: `(group, start)` candidate match starts.
     starts: Vec<(usize, usize)>,
+    group_caches: Vec<Option<hybrid::dfa::Cache>>,
+    /// Per member of the group being searched: where its last match ended.
+    group_next: Vec<usize>,
     candidates: Vec<Finding>,
 }
 
@@ -143,8 +161,17 @@ impl RuleSet {
         let keywords = prefilter::Keywords::new(&rules)
             .map_err(|message| RuleError::Parse { file: "<keywords>".into(), message })?;
         let keywordless = rules.iter().enumerate().filter(|(_, r)| r.keywords.is_empty()).map(|(i, _)| i).collect();
-        let window = rules.iter().map(|r| r.max_len.unwrap_or(UNBOUNDED_WINDOW)).collect();
-        Ok(RuleSet { rules, keywords, keywordless, window, placeholders: filters::Placeholders::default() })
+        let window: Vec<usize> = rules.iter().map(|r| r.max_len.unwrap_or(UNBOUNDED_WINDOW)).collect();
+        let (groups, group_of) = anchor_groups(&rules, &window);
+        Ok(RuleSet {
+            rules,
+            keywords,
+            keywordless,
+            window,
+            placeholders: filters::Placeholders::default(),
+            groups,
+            group_of,
+        })
     }
 
     /// The built-in rules from `patterns/`.
@@ -185,7 +212,10 @@ impl RuleSet {
         self.keywords.for_each_hit(lower, |hit| {
             for &rule in self.keywords.rules_of(hit.keyword) {
                 match &self.rules[rule].lead {
-                    Some(lead) => lead.starts(lower, hit.start, |s| starts.push((rule, s))),
+                    Some(lead) => {
+                        let group = self.group_of[rule].unwrap_or(rule);
+                        lead.starts(lower, hit.start, |s| starts.push((group, s)))
+                    }
                     None => {
                         let w = self.window[rule];
                         let end = hit.start + self.keywords.len_of(hit.keyword);
@@ -229,37 +259,57 @@ impl RuleSet {
             scratch.anchored_caches.resize_with(self.rules.len(), || None);
             scratch.captures.resize_with(self.rules.len(), || None);
         }
-        let Scratch { caches, anchored_caches, captures, windows, starts, candidates, .. } = scratch;
+        if scratch.group_caches.len() < self.groups.len() {
+            scratch.group_caches.resize_with(self.groups.len(), || None);
+        }
+        let Scratch {
+            caches, anchored_caches, captures, windows, starts, group_caches, group_next, candidates, ..
+        } = scratch;
         // Anchored rules: every match starts at one of the candidate starts, so trying them
         // left to right (skipping what a match already covered) reproduces the leftmost-first
-        // iteration over the whole text.
+        // iteration over the whole text, for each member of a group separately.
         starts.sort_unstable();
         starts.dedup();
         let mut i = 0;
         while i < starts.len() {
-            let rule = starts[i].0;
-            let r = &self.rules[rule];
-            let cache = caches[rule].get_or_insert_with(|| r.regex.create_cache());
-            let caps = captures[rule].get_or_insert_with(|| r.regex.create_captures());
-            let limit = self.window[rule];
-            let mut next = 0;
-            while i < starts.len() && starts[i].0 == rule {
+            let g = starts[i].0;
+            let group = &self.groups[g];
+            group_next.clear();
+            group_next.resize(group.rules.len(), 0);
+            while i < starts.len() && starts[i].0 == g {
                 let at = starts[i].1;
                 i += 1;
-                if at < next {
+                if group_next.iter().all(|&n| at < n) {
                     continue;
                 }
-                let span = Span { start: at, end: (at + limit).min(hay.len()) };
-                if let Some(dfa) = &r.anchored {
-                    let cache = anchored_caches[rule].get_or_insert_with(|| dfa.create_cache());
-                    let input = Input::new(hay).span(span.range()).anchored(Anchored::Yes);
-                    // `Ok(None)`: no match starts here. On `Err` (the DFA gave up) fall through.
-                    if let Ok(None) = dfa.try_search_fwd(cache, &input) {
+                if let Some(dfa) = &group.dfa {
+                    let cache = group_caches[g].get_or_insert_with(|| dfa.create_cache());
+                    let span = Span { start: at, end: (at + group.limit).min(hay.len()) };
+                    if let Ok(None) =
+                        dfa.try_search_fwd(cache, &Input::new(hay).span(span.range()).anchored(Anchored::Yes))
+                    {
                         continue;
                     }
                 }
-                if let Some(end) = self.try_match(rule, hay, span, Anchored::Yes, cache, caps, candidates) {
-                    next = end;
+                for (k, &rule) in group.rules.iter().enumerate() {
+                    if at < group_next[k] {
+                        continue;
+                    }
+                    let r = &self.rules[rule];
+                    let span = Span { start: at, end: (at + self.window[rule]).min(hay.len()) };
+                    if let Some(dfa) = &r.anchored {
+                        let cache = anchored_caches[rule].get_or_insert_with(|| dfa.create_cache());
+                        let input = Input::new(hay).span(span.range()).anchored(Anchored::Yes);
+                        // `Ok(None)`: no match starts here. On `Err` (the DFA gave up) fall through.
+                        if let Ok(None) = dfa.try_search_fwd(cache, &input) {
+                            continue;
+                        }
+                    }
+                    let cache = caches[rule].get_or_insert_with(|| r.regex.create_cache());
+                    let caps = captures[rule].get_or_insert_with(|| r.regex.create_captures());
+                    if let Some(end) = self.try_match(rule, hay, span, Anchored::Yes, cache, caps, candidates) {
+                        group_next[k] = end;
+                    }
                 }
             }
         }
@@ -348,6 +398,31 @@ impl RuleSet {
         }
         Some(m.end())
     }
+}
+
+/// Groups anchored rules with identical keywords and lead; builds a multi-pattern anchored DFA
+/// for groups of two or more. Group ids of single rules are arbitrary but unique.
+fn anchor_groups(rules: &[Rule], window: &[usize]) -> (Vec<AnchorGroup>, Vec<Option<usize>>) {
+    let mut groups: Vec<AnchorGroup> = Vec::new();
+    let mut group_of = vec![None; rules.len()];
+    let mut index: std::collections::HashMap<(Vec<String>, &crate::rules::Lead), usize> = Default::default();
+    for (i, r) in rules.iter().enumerate() {
+        let Some(lead) = &r.lead else { continue };
+        let mut keywords = r.keywords.clone();
+        keywords.sort_unstable();
+        let g = *index.entry((keywords, lead)).or_insert_with(|| {
+            groups.push(AnchorGroup { rules: Vec::new(), dfa: None, limit: 0 });
+            groups.len() - 1
+        });
+        groups[g].rules.push(i);
+        groups[g].limit = groups[g].limit.max(window[i]);
+        group_of[i] = Some(g);
+    }
+    for g in groups.iter_mut().filter(|g| g.rules.len() > 1) {
+        let patterns: Vec<&str> = g.rules.iter().map(|&i| rules[i].pattern.as_str()).collect();
+        g.dfa = crate::rules::build_anchored_many(&patterns);
+    }
+    (groups, group_of)
 }
 
 /// Widens a span so it never cuts a UTF-8 sequence: redaction replaces whole characters.

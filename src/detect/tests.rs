@@ -198,3 +198,18 @@ fn matches_without_the_secret_group_are_not_reported() {
     check(&s, "pagetoken", &[]);
     check(&s, "x access_token=Q2w9E4r7T1y5U8i3", &[("tok", "Q2w9E4r7T1y5U8i3")]);
 }
+
+/// Anchored rules with the same keywords and lead share one start list and one multi-pattern
+/// pre-test; each still iterates its own matches.
+#[test]
+fn grouped_anchored_rules_each_find_their_matches() {
+    let s = set(&(rule("quoted", r#"(?i)key=["'](?P<secret>[a-z0-9]{4,8})["']"#, &["key"], "")
+        + &rule("bare", r"(?i)key=(?P<secret>[a-z0-9]{4,8})\b", &["key"], "")));
+    assert_eq!(s.groups.iter().filter(|g| g.rules.len() == 2 && g.dfa.is_some()).count(), 1);
+    check(
+        &s,
+        "KEY='q1w2e3' and key=z9y8x7 key=\"abcd\"",
+        &[("quoted", "q1w2e3"), ("bare", "z9y8x7"), ("quoted", "abcd")],
+    );
+    check(&s, "key=zz key: none", &[]);
+}

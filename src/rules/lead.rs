@@ -22,11 +22,14 @@ const WILD: u8 = 0;
 
 /// Where matches can start relative to a keyword hit: for each offset `d`, the lower-cased
 /// text (with [`WILD`] for any byte) that the `d` bytes before the keyword must be.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Lead {
     /// `(d, heads)`, by increasing `d`: a match may start `d` bytes before a keyword hit when
     /// those `d` bytes equal one of `heads` (each exactly `d` bytes long).
     pub offsets: Vec<(usize, Vec<Vec<u8>>)>,
+    /// Bytes that can directly precede the keyword in a match starting before it: when the
+    /// text's byte there is not one of them, only offset 0 can hold a match.
+    before: [bool; 256],
 }
 
 impl Lead {
@@ -39,7 +42,11 @@ impl Lead {
     /// `hit` in the lower-cased text `lower`.
     #[inline]
     pub fn starts(&self, lower: &[u8], hit: usize, mut f: impl FnMut(usize)) {
+        let only_zero = hit == 0 || !self.before[lower[hit - 1] as usize];
         for (d, heads) in &self.offsets {
+            if only_zero && *d > 0 {
+                break;
+            }
             let Some(start) = hit.checked_sub(*d) else { break };
             let text = &lower[start..hit];
             if heads.iter().any(|h| h.iter().zip(text).all(|(&p, &t)| p == WILD || p == t)) {
@@ -61,7 +68,7 @@ pub(super) fn lead(hir: &Hir, keywords: &[String]) -> Option<Lead> {
         let first = keywords.iter().filter_map(|k| p.windows(k.len()).position(|w| w == k.as_bytes())).min()?;
         by_offset.entry(first).or_default().push(p[..first].to_vec());
     }
-    let offsets = by_offset
+    let offsets: Vec<(usize, Vec<Vec<u8>>)> = by_offset
         .into_iter()
         .map(|(d, mut heads)| {
             heads.sort_unstable();
@@ -69,7 +76,19 @@ pub(super) fn lead(hir: &Hir, keywords: &[String]) -> Option<Lead> {
             (d, heads)
         })
         .collect();
-    Some(Lead { offsets })
+    let mut before = [false; 256];
+    for head in offsets.iter().flat_map(|(_, heads)| heads) {
+        match head.last() {
+            Some(&WILD) => before = [true; 256],
+            Some(&b) => {
+                before[b as usize] = true;
+                // Heads are lower-cased; the text they are compared with is too.
+                before[b.to_ascii_uppercase() as usize] = true;
+            }
+            None => {}
+        }
+    }
+    Some(Lead { offsets, before })
 }
 
 /// Lower-cased strings one of which begins every match, and whether they are whole matches

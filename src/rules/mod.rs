@@ -265,12 +265,19 @@ fn secret_is_whole_match(hir: &regex_syntax::hir::Hir) -> bool {
 /// An anchored-only lazy DFA for `pattern`; `None` if it cannot be built (the meta regex is
 /// then used alone).
 fn build_anchored(pattern: &str) -> Option<regex_automata::hybrid::dfa::DFA> {
+    build_anchored_many(&[pattern])
+}
+
+/// One lazy DFA for several patterns: a start where it finds no match is no start for any of
+/// them (`MatchKind::All` keeps every pattern alive). `None` if it cannot be built.
+pub(crate) fn build_anchored_many(patterns: &[&str]) -> Option<regex_automata::hybrid::dfa::DFA> {
     use regex_automata::{hybrid::dfa::DFA, nfa::thompson, MatchKind};
+    let kind = if patterns.len() == 1 { MatchKind::LeftmostFirst } else { MatchKind::All };
     DFA::builder()
         .syntax(syntax::Config::new().unicode(false).utf8(false))
         .thompson(thompson::Config::new().nfa_size_limit(Some(20 << 20)))
-        .configure(DFA::config().match_kind(MatchKind::LeftmostFirst).cache_capacity(4 << 20))
-        .build(pattern)
+        .configure(DFA::config().match_kind(kind).cache_capacity(4 << 20))
+        .build_many(patterns)
         .ok()
 }
 
