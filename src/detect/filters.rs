@@ -95,15 +95,10 @@ const PLACEHOLDER_WORDS: &[&[u8]] = &[
 /// `AAAAAAAAA` of an OpenSSH key, zero padding) produces runs that mean nothing there.
 const LONG_SECRET: usize = 64;
 
-/// Placeholder forms: doc examples, `xxxx`, `your-…-here`, `<…>`, template and env references,
-/// and in short secrets long runs of one character or of consecutive characters (`abcdef`,
-/// `123456`).
-pub fn is_placeholder(secret: &[u8]) -> bool {
-    Placeholders::default().is_placeholder(secret)
-}
-
 impl Placeholders {
-    /// See [`is_placeholder`].
+    /// Placeholder forms: doc examples, `xxxx`, `your-…-here`, `<…>`, template and env
+    /// references, and in short secrets long runs of one character or of consecutive
+    /// characters (`abcdef`, `123456`).
     pub fn is_placeholder(&self, secret: &[u8]) -> bool {
         if secret.len() >= 2 && secret[0] == b'<' && secret[secret.len() - 1] == b'>' {
             return true;
@@ -146,6 +141,10 @@ mod tests {
         assert_eq!(shannon_entropy(b"aaaa"), 0.0);
         assert!((shannon_entropy(b"abcd") - 2.0).abs() < 1e-9);
         assert!(shannon_entropy(b"q8Zt2LmWv9XkR4nB7yHc") > 4.0);
+    }
+
+    fn is_placeholder(secret: &[u8]) -> bool {
+        Placeholders::default().is_placeholder(secret)
     }
 
     #[test]

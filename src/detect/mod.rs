@@ -122,6 +122,8 @@ pub struct RuleSet {
 #[derive(Debug)]
 struct AnchorGroup {
     rules: Vec<usize>,
+    /// The members' common lead.
+    lead: crate::rules::Lead,
     dfa: Option<hybrid::dfa::DFA>,
     /// Longest window of the members.
     limit: usize,
@@ -211,11 +213,8 @@ impl RuleSet {
         let (windows, starts, lower) = (&mut scratch.windows, &mut scratch.starts, &scratch.lower);
         self.keywords.for_each_hit(lower, |hit| {
             for &rule in self.keywords.rules_of(hit.keyword) {
-                match &self.rules[rule].lead {
-                    Some(lead) => {
-                        let group = self.group_of[rule].unwrap_or(rule);
-                        lead.starts(lower, hit.start, |s| starts.push((group, s)))
-                    }
+                match self.group_of[rule] {
+                    Some(g) => self.groups[g].lead.starts(lower, hit.start, |s| starts.push((g, s))),
                     None => {
                         let w = self.window[rule];
                         let end = hit.start + self.keywords.len_of(hit.keyword);
@@ -400,8 +399,8 @@ impl RuleSet {
     }
 }
 
-/// Groups anchored rules with identical keywords and lead; builds a multi-pattern anchored DFA
-/// for groups of two or more. Group ids of single rules are arbitrary but unique.
+/// Groups anchored rules (those with a lead) with identical keywords and lead; builds a
+/// multi-pattern anchored DFA for groups of two or more. Every anchored rule gets a group.
 fn anchor_groups(rules: &[Rule], window: &[usize]) -> (Vec<AnchorGroup>, Vec<Option<usize>>) {
     let mut groups: Vec<AnchorGroup> = Vec::new();
     let mut group_of = vec![None; rules.len()];
@@ -411,7 +410,7 @@ fn anchor_groups(rules: &[Rule], window: &[usize]) -> (Vec<AnchorGroup>, Vec<Opt
         let mut keywords = r.keywords.clone();
         keywords.sort_unstable();
         let g = *index.entry((keywords, lead)).or_insert_with(|| {
-            groups.push(AnchorGroup { rules: Vec::new(), dfa: None, limit: 0 });
+            groups.push(AnchorGroup { rules: Vec::new(), lead: lead.clone(), dfa: None, limit: 0 });
             groups.len() - 1
         });
         groups[g].rules.push(i);
