@@ -15,10 +15,14 @@ const MAX_PREFIXES: usize = 512;
 const MAX_PREFIX_LEN: usize = 64;
 /// Largest byte class expanded into alternatives; wider classes become one wildcard byte.
 const MAX_CLASS: usize = 8;
+/// The wider class limit tried when the narrow one finds no bound.
+const WIDE_CLASS: usize = 16;
 /// Largest repetition count expanded into alternatives.
 const MAX_REPEAT: u32 = 8;
 /// Stands for "any byte" in a prefix; never part of a keyword.
 const WILD: u8 = 0;
+/// Marks where the `secret` group begins inside a prefix; never a regex byte (checked).
+const MARK: u8 = 1;
 
 /// Where matches can start relative to a keyword hit: for each offset `d`, the lower-cased
 /// text (with [`WILD`] for any byte) that the `d` bytes before the keyword must be.
@@ -30,6 +34,44 @@ pub struct Lead {
     /// Bytes that can directly precede the keyword in a match starting before it: when the
     /// text's byte there is not one of them, only offset 0 can hold a match.
     before: [bool; 256],
+    /// How far before a keyword the `secret` part of a match can begin, and through which
+    /// bytes: the streaming redactor's bound for keywords that have not arrived yet.
+    pub secret_reach: Reach,
+}
+
+/// "Can begin up to `back` bytes before a keyword, and every byte in between is in `class`."
+/// The class is over original (not lower-cased) bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Reach {
+    pub back: usize,
+    pub class: ByteSet,
+}
+
+/// A set of bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    pub const ALL: ByteSet = ByteSet([u64::MAX; 4]);
+
+    pub fn insert(&mut self, b: u8) {
+        self.0[(b >> 6) as usize] |= 1 << (b & 63);
+    }
+    /// Inserts `b` and, for ASCII letters, its other case.
+    pub fn insert_folded(&mut self, b: u8) {
+        self.insert(b);
+        self.insert(b.to_ascii_uppercase());
+        self.insert(b.to_ascii_lowercase());
+    }
+    #[inline]
+    pub fn contains(&self, b: u8) -> bool {
+        self.0[(b >> 6) as usize] & (1 << (b & 63)) != 0
+    }
+    pub fn union(&mut self, other: &ByteSet) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a |= b;
+        }
+    }
 }
 
 impl Lead {
@@ -62,10 +104,49 @@ pub(super) fn lead(hir: &Hir, keywords: &[String]) -> Option<Lead> {
     if keywords.is_empty() {
         return None;
     }
-    let (set, _) = prefixes(hir)?;
+    // Narrow classes keep the prefix sets small; wider ones catch rules whose keyword starts
+    // with one of many delimiters (` cio`, `"cio`, …). Take the first that bounds the keyword.
+    // Expanding long counted repetitions of one string (`A{20,23}`) reaches keywords that sit
+    // behind them, but multiplies other rules' prefix sets, so it is tried last.
+    [(MAX_CLASS, false), (WIDE_CLASS, false), (MAX_CLASS, true), (WIDE_CLASS, true)]
+        .into_iter()
+        .find_map(|(max_class, long_counts)| lead_with(hir, keywords, Limits { max_class, long_counts }))
+}
+
+/// How far [`prefixes`] expands.
+#[derive(Clone, Copy)]
+struct Limits {
+    /// Largest byte class expanded into alternatives.
+    max_class: usize,
+    /// Whether counted repetitions of a single string expand past `MAX_REPEAT`.
+    long_counts: bool,
+}
+
+fn lead_with(hir: &Hir, keywords: &[String], limits: Limits) -> Option<Lead> {
+    let set = prefixes(hir, limits)?;
     let mut by_offset: std::collections::BTreeMap<usize, Vec<Vec<u8>>> = Default::default();
-    for p in &set {
+    let mut secret_reach = Reach::default();
+    for (marked, _) in &set {
+        // `MARK` stands where the `secret` group begins; without one the secret is the whole
+        // match (no group) or begins after this prefix (so after the keyword).
+        let mark = marked.iter().position(|&b| b == MARK);
+        let p: Vec<u8> = marked.iter().copied().filter(|&b| b != MARK).collect();
         let first = keywords.iter().filter_map(|k| p.windows(k.len()).position(|w| w == k.as_bytes())).min()?;
+        let secret_start = match mark {
+            Some(m) => m,
+            None if has_secret(hir) => first,
+            None => 0,
+        };
+        if secret_start < first {
+            secret_reach.back = secret_reach.back.max(first - secret_start);
+            for &b in &p[secret_start..first] {
+                if b == WILD {
+                    secret_reach.class = ByteSet::ALL;
+                } else {
+                    secret_reach.class.insert_folded(b);
+                }
+            }
+        }
         by_offset.entry(first).or_default().push(p[..first].to_vec());
     }
     let offsets: Vec<(usize, Vec<Vec<u8>>)> = by_offset
@@ -88,42 +169,65 @@ pub(super) fn lead(hir: &Hir, keywords: &[String]) -> Option<Lead> {
             None => {}
         }
     }
-    Some(Lead { offsets, before })
+    Some(Lead { offsets, before, secret_reach })
 }
 
-/// Lower-cased strings one of which begins every match, and whether they are whole matches
-/// (so a following item can be appended). `None` when the set grows too large.
-fn prefixes(hir: &Hir) -> Option<(Vec<Vec<u8>>, bool)> {
-    let open = |set| Some((set, false));
+/// Whether the regex has a capture group named `secret`.
+fn has_secret(hir: &Hir) -> bool {
     match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => Some((vec![Vec::new()], true)),
-        HirKind::Literal(lit) => Some((vec![lit.0.to_ascii_lowercase()], true)),
+        HirKind::Capture(cap) => cap.name.as_deref() == Some("secret") || has_secret(&cap.sub),
+        HirKind::Repetition(rep) => has_secret(&rep.sub),
+        HirKind::Concat(items) | HirKind::Alternation(items) => items.iter().any(has_secret),
+        _ => false,
+    }
+}
+
+/// A prefix of a match: its lower-cased bytes and whether it is a whole match of the
+/// expression it came from (then what follows the expression can be appended).
+type Prefix = (Vec<u8>, bool);
+
+/// Lower-cased strings one of which begins every match. `None` when the set grows too large.
+fn prefixes(hir: &Hir, limits: Limits) -> Option<Vec<Prefix>> {
+    let max_class = limits.max_class;
+    let open = |set: Vec<Prefix>| Some(set.into_iter().map(|(p, _)| (p, false)).collect::<Vec<_>>());
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(vec![(Vec::new(), true)]),
+        HirKind::Literal(lit) if lit.0.contains(&MARK) => None,
+        HirKind::Literal(lit) => Some(vec![(lit.0.to_ascii_lowercase(), true)]),
         HirKind::Class(class) => {
             let mut bytes: Vec<u8> = match class {
-                Class::Bytes(c) => c.iter().flat_map(|r| r.start()..=r.end()).take(MAX_CLASS * 4 + 1).collect(),
+                Class::Bytes(c) => c.iter().flat_map(|r| r.start()..=r.end()).take(max_class * 4 + 1).collect(),
                 Class::Unicode(c) => c
                     .iter()
                     .flat_map(|r| r.start()..=r.end())
-                    .take(MAX_CLASS * 4 + 1)
+                    .take(max_class * 4 + 1)
                     .map(|ch| if ch.is_ascii() { ch as u8 } else { 0x80 })
                     .collect(),
             };
             bytes.iter_mut().for_each(|b| *b = b.to_ascii_lowercase());
             bytes.sort_unstable();
             bytes.dedup();
-            if bytes.len() > MAX_CLASS || bytes.contains(&0x80) || bytes.contains(&WILD) {
-                return Some((vec![vec![WILD]], true));
+            if bytes.len() > max_class || bytes.contains(&0x80) || bytes.contains(&WILD) || bytes.contains(&MARK) {
+                return Some(vec![(vec![WILD], true)]);
             }
-            Some((bytes.into_iter().map(|b| vec![b]).collect(), true))
+            Some(bytes.into_iter().map(|b| (vec![b], true)).collect())
         }
-        HirKind::Capture(cap) => prefixes(&cap.sub),
+        HirKind::Capture(cap) if cap.name.as_deref() == Some("secret") => {
+            let mut set = prefixes(&cap.sub, limits)?;
+            set.iter_mut().for_each(|(p, _)| p.insert(0, MARK));
+            Some(set)
+        }
+        HirKind::Capture(cap) => prefixes(&cap.sub, limits),
         HirKind::Repetition(rep) => {
-            let (one, exact) = prefixes(&rep.sub)?;
+            let one = prefixes(&rep.sub, limits)?;
+            let exact = one.iter().all(|(_, e)| *e);
             match rep.max {
-                // A short counted repetition of a whole-match piece: every count is an alternative.
-                Some(max) if exact && max <= MAX_REPEAT => {
+                // A short counted repetition of whole-match pieces: every count is an
+                // alternative. A single string (`A{20,23}`, `[a-z0-9]{36}` as wildcards) adds
+                // one alternative per count, so longer counts are fine too.
+                Some(max) if exact && (max <= MAX_REPEAT || (limits.long_counts && one.len() == 1)) => {
                     let mut all = Vec::new();
-                    let mut current: Vec<Vec<u8>> = vec![Vec::new()];
+                    let mut current: Vec<Prefix> = vec![(Vec::new(), true)];
                     for count in 0..=max {
                         if count >= rep.min {
                             all.extend(current.iter().cloned());
@@ -131,59 +235,84 @@ fn prefixes(hir: &Hir) -> Option<(Vec<Vec<u8>>, bool)> {
                         if count == max {
                             break;
                         }
-                        current = join(&current, &one)?;
+                        // Too many or too long: every match still begins with one of the
+                        // alternatives collected so far or with `count` copies; stop there.
+                        let next = join(&current, &one).filter(|n| n.iter().all(|(p, _)| p.len() < MAX_PREFIX_LEN));
+                        let Some(next) = next else {
+                            all.extend(current.into_iter().map(|(p, _)| (p, false)));
+                            return dedup(all);
+                        };
+                        current = next;
                     }
-                    all.sort_unstable();
-                    all.dedup();
-                    (all.len() <= MAX_PREFIXES).then_some((all, true))
+                    dedup(all)
                 }
-                _ if rep.min == 0 => open(vec![Vec::new()]),
+                _ if rep.min == 0 => Some(vec![(Vec::new(), false)]),
+                // Unbounded, but the first `min` copies of a single string begin every match.
+                None if limits.long_counts && exact && one.len() == 1 => {
+                    let mut p = Vec::new();
+                    for _ in 0..rep.min {
+                        p.extend_from_slice(&one[0].0);
+                        if p.len() >= MAX_PREFIX_LEN {
+                            break;
+                        }
+                    }
+                    p.truncate(MAX_PREFIX_LEN);
+                    Some(vec![(p, false)])
+                }
                 // At least one iteration: its prefixes begin the match.
                 _ => open(one),
             }
         }
         HirKind::Concat(items) => {
-            let mut acc: Vec<Vec<u8>> = vec![Vec::new()];
+            let mut acc: Vec<Prefix> = vec![(Vec::new(), true)];
             for item in items {
-                let (next, exact) = prefixes(item)?;
+                if !acc.iter().any(|(_, e)| *e) {
+                    break;
+                }
+                let next = prefixes(item, limits)?;
                 let Some(joined) = join(&acc, &next) else { return open(acc) };
                 acc = joined;
-                if !exact || acc.iter().any(|s| s.len() >= MAX_PREFIX_LEN) {
-                    return open(acc);
-                }
             }
-            Some((acc, true))
+            Some(acc)
         }
         HirKind::Alternation(branches) => {
             let mut all = Vec::new();
-            let mut exact = true;
             for b in branches {
-                let (set, e) = prefixes(b)?;
-                exact &= e;
-                all.extend(set);
+                all.extend(prefixes(b, limits)?);
                 if all.len() > MAX_PREFIXES {
                     return None;
                 }
             }
-            all.sort_unstable();
-            all.dedup();
-            Some((all, exact))
+            dedup(all)
         }
     }
 }
 
-/// Every `a` followed by every `b`, truncated to `MAX_PREFIX_LEN`; `None` if too many.
-fn join(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
-    if a.len() * b.len() > MAX_PREFIXES {
+fn dedup(mut set: Vec<Prefix>) -> Option<Vec<Prefix>> {
+    set.sort_unstable();
+    set.dedup();
+    (set.len() <= MAX_PREFIXES).then_some(set)
+}
+
+/// Every exact `a` followed by every `b` (open `a`s stay as they are), truncated to
+/// `MAX_PREFIX_LEN` (truncated ones are open); `None` if too many.
+fn join(a: &[Prefix], b: &[Prefix]) -> Option<Vec<Prefix>> {
+    let exact = a.iter().filter(|(_, e)| *e).count();
+    if exact * b.len() + (a.len() - exact) > MAX_PREFIXES {
         return None;
     }
-    let mut joined = Vec::with_capacity(a.len() * b.len());
-    for x in a {
-        for y in b {
+    let mut joined = Vec::with_capacity(exact * b.len() + a.len() - exact);
+    for (x, x_exact) in a {
+        if !x_exact {
+            joined.push((x.clone(), false));
+            continue;
+        }
+        for (y, y_exact) in b {
             let mut s = x.clone();
             s.extend_from_slice(y);
+            let truncated = s.len() > MAX_PREFIX_LEN;
             s.truncate(MAX_PREFIX_LEN);
-            joined.push(s);
+            joined.push((s, *y_exact && !truncated));
         }
     }
     joined.sort_unstable();
@@ -223,6 +352,24 @@ mod tests {
         assert_eq!(starts("token"), vec![0]);
     }
 
+    fn secret_reach(pattern: &str, keywords: &[&str]) -> Option<usize> {
+        let hir = regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(pattern).expect("parses");
+        let kws: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
+        lead(&hir, &kws).map(|l| l.secret_reach.back)
+    }
+
+    #[test]
+    fn secret_reach_is_how_far_a_secret_begins_before_its_keyword() {
+        // The context before the secret is part of the match, not of the secret.
+        assert_eq!(secret_reach(r"(?:\\[nrt]|\b)(?P<secret>ghp_[a-z]{36})", &["ghp_"]), Some(0));
+        assert_eq!(secret_reach(r#"[ \t"](?P<secret>cio[a-z]{32})"#, &[" cio", "\tcio", "\"cio"]), Some(0));
+        assert_eq!(secret_reach(r"token=(?P<secret>\w{8})", &["token"]), Some(0));
+        // No group: the whole match is the secret.
+        assert_eq!(secret_reach(r"x{0,3}ab_[0-9]{4}", &["ab_"]), Some(3));
+        assert_eq!(secret_reach(r"\b(?P<secret>[a-z0-9]{36}NRAL)\b", &["nral"]), Some(36));
+        assert_eq!(secret_reach(r"(?P<secret>[a-z]{3}_(?:live|test)_[a-z]{8})", &["_live_", "_test_"]), Some(3));
+    }
+
     #[test]
     fn offsets() {
         assert_eq!(offset(r"\b(?P<secret>ghp_[A-Za-z0-9]{36})\b", &["ghp_"]), Some(0));
@@ -232,7 +379,10 @@ mod tests {
             Some(0)
         );
         assert_eq!(offset(r"(?i)x-api-key:\s{0,2}(?P<secret>[a-z]{8})", &["api-key"]), Some(2));
-        assert_eq!(offset(r"[A-Za-z0-9_.-]{0,40}token=(?P<secret>\w{8,64})", &["token"]), None);
+        // Long counts of one wildcard expand too (as a last resort): 41 offsets.
+        assert_eq!(offset(r"[A-Za-z0-9_.-]{0,40}token=(?P<secret>\w{8,64})", &["token"]), Some(40));
+        assert_eq!(offset(r"[ \t](?P<secret>A{20,23}[B-Z])", &["aaaaaaaaaaaaaaaaaaaa"]), Some(1));
+        assert_eq!(offset(r"\b(?P<secret>[a-z0-9]{36}NRAL)\b", &["nral"]), Some(36));
         assert_eq!(offset(r"[a-z]{3}_(?:live|test)_[a-z]{8}", &["_live_", "_test_"]), Some(3));
         assert_eq!(offset(r"(?:sk|rk)_(?:live|test)_[a-z]{8}", &["_live_", "_test_"]), Some(2));
         assert_eq!(offset(r"(?:^|[^A-Za-z0-9_-])(?P<secret>sk-proj-[A-Za-z0-9]{20})", &["sk-proj-"]), Some(1));
