@@ -8,5 +8,7 @@ pub mod cli;
 pub mod corpus;
 pub mod detect;
 pub mod rules;
+pub mod stream;
 
 pub use detect::{Finding, RuleSet, Scratch, Span, Style};
+pub use stream::StreamRedactor;

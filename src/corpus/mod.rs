@@ -25,7 +25,7 @@ mod text;
 use std::ops::Range;
 
 pub use kinds::kind_names;
-use rng::Rng;
+pub use rng::Rng;
 
 /// A secret planted in a [`Document`]: `text[start..end]` is exactly the value to remove.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -25,6 +25,8 @@
 
 pub mod check;
 pub mod filters;
+mod frontier;
+mod plan;
 mod prefilter;
 mod redact;
 pub mod validate;
@@ -32,7 +34,8 @@ pub mod validate;
 use regex_automata::{hybrid, meta, util::captures::Captures, Anchored, Input};
 use sha2::{Digest, Sha256};
 
-pub use redact::{redact, Style};
+pub use frontier::Frontier;
+pub use redact::{redact, Sink, Style};
 
 use crate::rules::{Confidence, Kind, Rule, RuleError};
 
@@ -114,6 +117,8 @@ pub struct RuleSet {
     /// of candidate starts per group; `group_of[rule]` is `None` for windowed rules.
     groups: Vec<AnchorGroup>,
     group_of: Vec<Option<usize>>,
+    /// What incremental scans need; built on first use.
+    plan: std::sync::OnceLock<plan::StreamPlan>,
 }
 
 /// Anchored rules that try the same starts. With several members, one multi-pattern anchored
@@ -132,19 +137,38 @@ struct AnchorGroup {
 /// Reusable buffers and regex caches for scanning. Create one per thread or per stream.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    caches: Vec<Option<meta::Cache>>,
-    anchored_caches: Vec<Option<regex_automata::hybrid::dfa::Cache>>,
-    captures: Vec<Option<Captures>>,
+    caches: Caches,
     /// The lower-cased text the keyword automaton runs over.
     lower: Vec<u8>,
     /// Window-mode rules: `(rule, window)` around each keyword hit.
     windows: Vec<(usize, Span)>,
     /// Anchored-mode rules: `(group, start)` candidate match starts.
     starts: Vec<(usize, usize)>,
-    group_caches: Vec<Option<hybrid::dfa::Cache>>,
     /// Per member of the group being searched: where its last match ended.
     group_next: Vec<usize>,
     candidates: Vec<Finding>,
+}
+
+/// Regex caches, created on first use (most rules never run on a given text).
+#[derive(Debug, Default)]
+pub(crate) struct Caches {
+    meta: Vec<Option<meta::Cache>>,
+    anchored: Vec<Option<hybrid::dfa::Cache>>,
+    captures: Vec<Option<Captures>>,
+    groups: Vec<Option<hybrid::dfa::Cache>>,
+}
+
+impl Caches {
+    fn fit(&mut self, rules: usize, groups: usize) {
+        if self.meta.len() < rules {
+            self.meta.resize_with(rules, || None);
+            self.anchored.resize_with(rules, || None);
+            self.captures.resize_with(rules, || None);
+        }
+        if self.groups.len() < groups {
+            self.groups.resize_with(groups, || None);
+        }
+    }
 }
 
 impl RuleSet {
@@ -173,7 +197,18 @@ impl RuleSet {
             placeholders: filters::Placeholders::default(),
             groups,
             group_of,
+            plan: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The incremental-scan plan (built once, on first use).
+    pub(crate) fn plan(&self) -> &plan::StreamPlan {
+        self.plan.get_or_init(|| plan::StreamPlan::new(self))
+    }
+
+    /// Builds what streams need now rather than in the first stream.
+    pub fn prepare_streaming(&self) {
+        self.plan();
     }
 
     /// The built-in rules from `patterns/`.
@@ -253,17 +288,8 @@ impl RuleSet {
     fn search(&self, hay: &[u8], scratch: &mut Scratch, out: &mut Vec<Finding>) {
         out.clear();
         scratch.candidates.clear();
-        if scratch.caches.len() < self.rules.len() {
-            scratch.caches.resize_with(self.rules.len(), || None);
-            scratch.anchored_caches.resize_with(self.rules.len(), || None);
-            scratch.captures.resize_with(self.rules.len(), || None);
-        }
-        if scratch.group_caches.len() < self.groups.len() {
-            scratch.group_caches.resize_with(self.groups.len(), || None);
-        }
-        let Scratch {
-            caches, anchored_caches, captures, windows, starts, group_caches, group_next, candidates, ..
-        } = scratch;
+        scratch.caches.fit(self.rules.len(), self.groups.len());
+        let Scratch { caches, windows, starts, group_next, candidates, .. } = scratch;
         // Anchored rules: every match starts at one of the candidate starts, so trying them
         // left to right (skipping what a match already covered) reproduces the leftmost-first
         // iteration over the whole text, for each member of a group separately.
@@ -272,44 +298,15 @@ impl RuleSet {
         let mut i = 0;
         while i < starts.len() {
             let g = starts[i].0;
-            let group = &self.groups[g];
             group_next.clear();
-            group_next.resize(group.rules.len(), 0);
+            group_next.resize(self.groups[g].rules.len(), 0);
             while i < starts.len() && starts[i].0 == g {
                 let at = starts[i].1;
                 i += 1;
-                if group_next.iter().all(|&n| at < n) {
+                if group_next.iter().all(|&n| at < n) || !self.group_may_match(g, hay, at, hay.len(), caches) {
                     continue;
                 }
-                if let Some(dfa) = &group.dfa {
-                    let cache = group_caches[g].get_or_insert_with(|| dfa.create_cache());
-                    let span = Span { start: at, end: (at + group.limit).min(hay.len()) };
-                    if let Ok(None) =
-                        dfa.try_search_fwd(cache, &Input::new(hay).span(span.range()).anchored(Anchored::Yes))
-                    {
-                        continue;
-                    }
-                }
-                for (k, &rule) in group.rules.iter().enumerate() {
-                    if at < group_next[k] {
-                        continue;
-                    }
-                    let r = &self.rules[rule];
-                    let span = Span { start: at, end: (at + self.window[rule]).min(hay.len()) };
-                    if let Some(dfa) = &r.anchored {
-                        let cache = anchored_caches[rule].get_or_insert_with(|| dfa.create_cache());
-                        let input = Input::new(hay).span(span.range()).anchored(Anchored::Yes);
-                        // `Ok(None)`: no match starts here. On `Err` (the DFA gave up) fall through.
-                        if let Ok(None) = dfa.try_search_fwd(cache, &input) {
-                            continue;
-                        }
-                    }
-                    let cache = caches[rule].get_or_insert_with(|| r.regex.create_cache());
-                    let caps = captures[rule].get_or_insert_with(|| r.regex.create_captures());
-                    if let Some(end) = self.try_match(rule, hay, span, Anchored::Yes, cache, caps, candidates) {
-                        group_next[k] = end;
-                    }
-                }
+                self.attempt_members(g, hay, at, hay.len(), group_next, caches, candidates);
             }
         }
         windows.sort_unstable_by_key(|&(rule, span)| (rule, span.start));
@@ -321,25 +318,77 @@ impl RuleSet {
                 region.end = region.end.max(windows[i].1.end);
                 i += 1;
             }
-            let r = &self.rules[rule];
-            let cache = caches[rule].get_or_insert_with(|| r.regex.create_cache());
-            let caps = captures[rule].get_or_insert_with(|| r.regex.create_captures());
-            self.search_region(rule, hay, region, cache, caps, candidates);
+            self.search_region(rule, hay, region, caches, candidates);
         }
         resolve_overlaps(&self.rules, candidates, out);
     }
 
-    /// Leftmost-first matches of `rule` inside `region`, one after another.
+    /// The group's multi-pattern pre-test at `at` (spans end at `end`): `false` when no member
+    /// can match there. Single-member groups have no pre-test.
+    pub(crate) fn group_may_match(&self, g: usize, hay: &[u8], at: usize, end: usize, caches: &mut Caches) -> bool {
+        let group = &self.groups[g];
+        let Some(dfa) = &group.dfa else { return true };
+        caches.fit(self.rules.len(), self.groups.len());
+        let cache = caches.groups[g].get_or_insert_with(|| dfa.create_cache());
+        let span = Span { start: at, end: (at + group.limit).min(end) };
+        !matches!(dfa.try_search_fwd(cache, &Input::new(hay).span(span.range()).anchored(Anchored::Yes)), Ok(None))
+    }
+
+    /// Tries every member of group `g` whose last match ended at or before `at` (`next[k]`
+    /// for member `k`), anchored at `at`; records where each match ends.
     #[allow(clippy::too_many_arguments)]
-    fn search_region(
+    pub(crate) fn attempt_members(
+        &self,
+        g: usize,
+        hay: &[u8],
+        at: usize,
+        end: usize,
+        next: &mut [usize],
+        caches: &mut Caches,
+        candidates: &mut Vec<Finding>,
+    ) {
+        for (k, &rule) in self.groups[g].rules.iter().enumerate() {
+            if at < next[k] {
+                continue;
+            }
+            if let Some(e) = self.attempt(rule, hay, at, end, caches, candidates) {
+                next[k] = e;
+            }
+        }
+    }
+
+    /// `rule` anchored at `at`, spans ending at `end` at most: its anchored DFA as a cheap
+    /// pre-test, then the full match with captures and filters. Returns the match end.
+    pub(crate) fn attempt(
         &self,
         rule: usize,
         hay: &[u8],
-        region: Span,
-        cache: &mut meta::Cache,
-        caps: &mut Captures,
+        at: usize,
+        end: usize,
+        caches: &mut Caches,
         candidates: &mut Vec<Finding>,
-    ) {
+    ) -> Option<usize> {
+        caches.fit(self.rules.len(), self.groups.len());
+        let r = &self.rules[rule];
+        let span = Span { start: at, end: (at + self.window[rule]).min(end) };
+        if let Some(dfa) = &r.anchored {
+            let cache = caches.anchored[rule].get_or_insert_with(|| dfa.create_cache());
+            let input = Input::new(hay).span(span.range()).anchored(Anchored::Yes);
+            // `Ok(None)`: no match starts here. On `Err` (the DFA gave up) fall through.
+            if let Ok(None) = dfa.try_search_fwd(cache, &input) {
+                return None;
+            }
+        }
+        let cache = caches.meta[rule].get_or_insert_with(|| r.regex.create_cache());
+        let caps = caches.captures[rule].get_or_insert_with(|| r.regex.create_captures());
+        self.try_match(rule, hay, span, Anchored::Yes, cache, caps, candidates)
+    }
+
+    /// Leftmost-first matches of `rule` inside `region`, one after another.
+    fn search_region(&self, rule: usize, hay: &[u8], region: Span, caches: &mut Caches, candidates: &mut Vec<Finding>) {
+        let r = &self.rules[rule];
+        let cache = caches.meta[rule].get_or_insert_with(|| r.regex.create_cache());
+        let caps = caches.captures[rule].get_or_insert_with(|| r.regex.create_captures());
         let mut at = region.start;
         while at < region.end {
             match self.try_match(rule, hay, Span { start: at, end: region.end }, Anchored::No, cache, caps, candidates)
@@ -443,7 +492,7 @@ fn rank(rules: &[Rule], f: &Finding) -> (bool, Confidence, usize, std::cmp::Reve
 }
 
 /// Keeps one finding per overlapping cluster member, best rank first; output sorted by start.
-fn resolve_overlaps(rules: &[Rule], candidates: &mut [Finding], out: &mut Vec<Finding>) {
+pub(crate) fn resolve_overlaps(rules: &[Rule], candidates: &mut [Finding], out: &mut Vec<Finding>) {
     candidates.sort_unstable_by_key(|f| (f.secret.start, f.secret.end, f.rule));
     let mut i = 0;
     while i < candidates.len() {

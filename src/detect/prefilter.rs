@@ -15,7 +15,7 @@ use aho_corasick::{
 use crate::rules::Rule;
 
 /// Keyword bytes the automaton sees; the rest is compared directly.
-const STEM: usize = 4;
+pub(super) const STEM: usize = 4;
 /// Independent DFA walks interleaved in one loop. A DFA step is a chain of dependent loads;
 /// walking four parts of the text at once overlaps their latencies.
 const LANES: usize = 8;
@@ -23,7 +23,7 @@ const LANES: usize = 8;
 const MIN_LANE: usize = 4096;
 
 #[derive(Debug)]
-pub(super) struct Keywords {
+pub(crate) struct Keywords {
     dfa: Option<DFA>,
     /// Per stem pattern: its length.
     stem_len: Vec<usize>,
@@ -36,7 +36,7 @@ pub(super) struct Keywords {
 }
 
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Hit {
+pub(crate) struct Hit {
     pub keyword: usize,
     pub start: usize,
 }
@@ -172,6 +172,43 @@ impl Keywords {
                 }
             }
         }
+    }
+}
+
+/// Streaming: the automaton walked one byte at a time, its state carried between pushes.
+impl Keywords {
+    /// The state before any text, or `None` when there are no keywords.
+    pub fn stream_start(&self) -> Option<StateID> {
+        self.dfa.as_ref().and_then(|dfa| dfa.start_state(Anchored::No).ok())
+    }
+
+    /// The state after the lower-cased byte `b`; `true` when stems end here.
+    #[inline]
+    pub fn stream_step(&self, sid: StateID, b: u8) -> (StateID, bool) {
+        match &self.dfa {
+            Some(dfa) => {
+                let next = dfa.next_state(Anchored::No, sid, b);
+                (next, dfa.is_special(next) && dfa.is_match(next))
+            }
+            None => (sid, false),
+        }
+    }
+
+    /// Calls `f(stem_len, keywords)` for every stem ending in match state `sid`.
+    pub fn stems_at(&self, sid: StateID, mut f: impl FnMut(usize, &[usize])) {
+        let Some(dfa) = &self.dfa else { return };
+        for i in 0..dfa.match_len(sid) {
+            let stem = dfa.match_pattern(sid, i).as_usize();
+            f(self.stem_len[stem], &self.stems[stem]);
+        }
+    }
+
+    pub fn keyword(&self, kid: usize) -> &[u8] {
+        &self.keywords[kid]
+    }
+
+    pub fn count(&self) -> usize {
+        self.keywords.len()
     }
 }
 

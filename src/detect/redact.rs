@@ -16,27 +16,51 @@ pub enum Style {
 
 impl Style {
     /// Appends the replacement for `finding` (whose secret bytes are `secret`) to `out`.
-    pub fn write_replacement(self, out: &mut Vec<u8>, rules: &RuleSet, finding: &Finding, secret: &[u8]) {
-        let id = rules.rule(finding.rule).id.as_bytes();
+    pub fn write_replacement(self, out: &mut impl Sink, rules: &RuleSet, finding: &Finding, secret: &[u8]) {
+        let id = rules.rule(finding.rule).id.as_str();
         match self {
             Style::Label => {
-                out.extend_from_slice(b"[REDACTED:");
-                out.extend_from_slice(id);
-                out.push(b']');
+                out.put("[REDACTED:");
+                out.put(id);
+                out.put("]");
             }
             Style::Mask => {
                 // One star per character: count the bytes that start a UTF-8 sequence.
-                let chars = secret.iter().filter(|&&b| b & 0xC0 != 0x80).count();
-                out.extend(std::iter::repeat_n(b'*', chars));
+                for _ in secret.iter().filter(|&&b| b & 0xC0 != 0x80) {
+                    out.put("*");
+                }
             }
             Style::Hash => {
-                out.extend_from_slice(b"[REDACTED:");
-                out.extend_from_slice(id);
-                out.push(b':');
-                out.extend_from_slice(finding.fingerprint.to_string().as_bytes());
-                out.push(b']');
+                out.put("[REDACTED:");
+                out.put(id);
+                out.put(":");
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let mut hex = [0u8; 16];
+                for (i, b) in finding.fingerprint.0.iter().enumerate() {
+                    hex[2 * i] = HEX[(b >> 4) as usize];
+                    hex[2 * i + 1] = HEX[(b & 15) as usize];
+                }
+                out.put(std::str::from_utf8(&hex).unwrap_or_default());
+                out.put("]");
             }
         }
+    }
+}
+
+/// Where replacements are written: a byte buffer (one-shot) or a string (streams).
+pub trait Sink {
+    fn put(&mut self, s: &str);
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, s: &str) {
+        self.extend_from_slice(s.as_bytes());
+    }
+}
+
+impl Sink for String {
+    fn put(&mut self, s: &str) {
+        self.push_str(s);
     }
 }
 

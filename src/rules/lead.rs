@@ -37,6 +37,9 @@ pub struct Lead {
     /// How far before a keyword the `secret` part of a match can begin, and through which
     /// bytes: the streaming redactor's bound for keywords that have not arrived yet.
     pub secret_reach: Reach,
+    /// How many bytes after a keyword's start the `secret` part of a match begins at the
+    /// earliest (0 when it can begin at or before the keyword).
+    pub secret_after: usize,
 }
 
 /// "Can begin up to `back` bytes before a keyword, and every byte in between is in `class`."
@@ -66,6 +69,11 @@ impl ByteSet {
     #[inline]
     pub fn contains(&self, b: u8) -> bool {
         self.0[(b >> 6) as usize] & (1 << (b & 63)) != 0
+    }
+    pub fn intersect(&mut self, other: &ByteSet) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a &= b;
+        }
     }
     pub fn union(&mut self, other: &ByteSet) {
         for (a, b) in self.0.iter_mut().zip(other.0) {
@@ -100,7 +108,7 @@ impl Lead {
 
 /// The keyword offsets of every match, if the regex's prefixes bound them.
 /// `keywords` are lower-case; matching is ASCII case-insensitive.
-pub(super) fn lead(hir: &Hir, keywords: &[String]) -> Option<Lead> {
+pub fn lead(hir: &Hir, keywords: &[String]) -> Option<Lead> {
     if keywords.is_empty() {
         return None;
     }
@@ -108,9 +116,17 @@ pub(super) fn lead(hir: &Hir, keywords: &[String]) -> Option<Lead> {
     // with one of many delimiters (` cio`, `"cio`, …). Take the first that bounds the keyword.
     // Expanding long counted repetitions of one string (`A{20,23}`) reaches keywords that sit
     // behind them, but multiplies other rules' prefix sets, so it is tried last.
-    [(MAX_CLASS, false), (WIDE_CLASS, false), (MAX_CLASS, true), (WIDE_CLASS, true)]
-        .into_iter()
-        .find_map(|(max_class, long_counts)| lead_with(hir, keywords, Limits { max_class, long_counts }))
+    // Following optional pieces into what comes after them does the same. The first set of
+    // limits that bounds the keyword wins.
+    let mut tries = Vec::new();
+    for optional in [false, true] {
+        for long_counts in [false, true] {
+            for max_class in [MAX_CLASS, WIDE_CLASS] {
+                tries.push(Limits { max_class, long_counts, optional });
+            }
+        }
+    }
+    tries.into_iter().find_map(|limits| lead_with(hir, keywords, limits))
 }
 
 /// How far [`prefixes`] expands.
@@ -120,12 +136,16 @@ struct Limits {
     max_class: usize,
     /// Whether counted repetitions of a single string expand past `MAX_REPEAT`.
     long_counts: bool,
+    /// Whether an optional piece also yields the exact empty prefix (so the prefixes go on
+    /// with what follows it).
+    optional: bool,
 }
 
 fn lead_with(hir: &Hir, keywords: &[String], limits: Limits) -> Option<Lead> {
     let set = prefixes(hir, limits)?;
     let mut by_offset: std::collections::BTreeMap<usize, Vec<Vec<u8>>> = Default::default();
     let mut secret_reach = Reach::default();
+    let mut secret_after = usize::MAX;
     for (marked, _) in &set {
         // `MARK` stands where the `secret` group begins; without one the secret is the whole
         // match (no group) or begins after this prefix (so after the keyword).
@@ -134,9 +154,11 @@ fn lead_with(hir: &Hir, keywords: &[String], limits: Limits) -> Option<Lead> {
         let first = keywords.iter().filter_map(|k| p.windows(k.len()).position(|w| w == k.as_bytes())).min()?;
         let secret_start = match mark {
             Some(m) => m,
-            None if has_secret(hir) => first,
+            // The secret begins after this prefix (which holds the keyword).
+            None if has_secret(hir) => p.len(),
             None => 0,
         };
+        secret_after = secret_after.min(secret_start.saturating_sub(first));
         if secret_start < first {
             secret_reach.back = secret_reach.back.max(first - secret_start);
             for &b in &p[secret_start..first] {
@@ -169,7 +191,124 @@ fn lead_with(hir: &Hir, keywords: &[String], limits: Limits) -> Option<Lead> {
             None => {}
         }
     }
-    Some(Lead { offsets, before, secret_reach })
+    Some(Lead { offsets, before, secret_reach, secret_after })
+}
+
+/// For a rule whose keyword can sit anywhere in its matches: the bytes a match can hold from
+/// where its secret begins on, and the bytes the secret can begin with — so that a keyword
+/// still to come can only reach back through those. `None` when in every branch of the regex
+/// a keyword comes before the secret (then the secret begins after the keyword).
+pub fn secret_reach_of_windowed(hir: &Hir, keywords: &[String]) -> Option<(ByteSet, ByteSet)> {
+    let branches = match hir.kind() {
+        HirKind::Alternation(b) => b.as_slice(),
+        _ => std::slice::from_ref(hir),
+    };
+    let (mut class, mut first) = (ByteSet::default(), ByteSet::default());
+    let mut any = false;
+    for b in branches.iter().filter(|b| has_secret(b)) {
+        let (from_secret, secret) = match b.kind() {
+            HirKind::Concat(items) => {
+                let Some(i) = items.iter().position(has_secret) else { continue };
+                // Some run of items right before the secret always holds a keyword.
+                if (0..i).rev().any(|j| lead(&Hir::concat(items[j..i].to_vec()), keywords).is_some()) {
+                    continue;
+                }
+                // What follows the secret matters only if a keyword fits in it.
+                let shortest = keywords.iter().map(String::len).min().unwrap_or(0);
+                let after = Hir::concat(items[i + 1..].to_vec());
+                let to =
+                    if after.properties().maximum_len().is_some_and(|m| m < shortest) { i + 1 } else { items.len() };
+                (Hir::concat(items[i..to].to_vec()), secret_hir(&items[i]).unwrap_or(&items[i]).clone())
+            }
+            _ => return Some((ByteSet::ALL, ByteSet::ALL)),
+        };
+        any = true;
+        class.union(&bytes_of(&from_secret));
+        first.union(&first_bytes(&secret).0);
+    }
+    any.then_some((class, first))
+}
+
+/// The bytes a match of `hir` can begin with, and whether it can be empty.
+pub fn first_bytes(hir: &Hir) -> (ByteSet, bool) {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => (ByteSet::default(), true),
+        HirKind::Literal(lit) => {
+            let mut set = ByteSet::default();
+            set.insert(lit.0[0]);
+            (set, false)
+        }
+        HirKind::Class(_) => (bytes_of(hir), false),
+        HirKind::Capture(cap) => first_bytes(&cap.sub),
+        HirKind::Repetition(rep) => {
+            let (set, empty) = first_bytes(&rep.sub);
+            (set, empty || rep.min == 0)
+        }
+        HirKind::Concat(items) => {
+            let mut set = ByteSet::default();
+            for item in items {
+                let (s, empty) = first_bytes(item);
+                set.union(&s);
+                if !empty {
+                    return (set, false);
+                }
+            }
+            (set, true)
+        }
+        HirKind::Alternation(branches) => {
+            let mut set = ByteSet::default();
+            let mut empty = false;
+            for b in branches {
+                let (s, e) = first_bytes(b);
+                set.union(&s);
+                empty |= e;
+            }
+            (set, empty)
+        }
+    }
+}
+
+/// Every byte a match of `hir` can contain.
+pub fn bytes_of(hir: &Hir) -> ByteSet {
+    let mut set = ByteSet::default();
+    collect_bytes(hir, &mut set);
+    set
+}
+
+fn collect_bytes(hir: &Hir, set: &mut ByteSet) {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(lit) => lit.0.iter().for_each(|&b| set.insert(b)),
+        HirKind::Class(Class::Bytes(c)) => {
+            c.iter().flat_map(|r| r.start()..=r.end()).for_each(|b| set.insert(b));
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            for r in c.iter() {
+                for ch in r.start()..=r.end() {
+                    if ch.is_ascii() {
+                        set.insert(ch as u8);
+                    } else {
+                        (0x80..=0xFF).for_each(|b| set.insert(b));
+                        break;
+                    }
+                }
+            }
+        }
+        HirKind::Capture(cap) => collect_bytes(&cap.sub, set),
+        HirKind::Repetition(rep) => collect_bytes(&rep.sub, set),
+        HirKind::Concat(items) | HirKind::Alternation(items) => items.iter().for_each(|h| collect_bytes(h, set)),
+    }
+}
+
+/// The sub-expression of the `secret` group, if there is one.
+pub fn secret_hir(hir: &Hir) -> Option<&Hir> {
+    match hir.kind() {
+        HirKind::Capture(cap) if cap.name.as_deref() == Some("secret") => Some(&cap.sub),
+        HirKind::Capture(cap) => secret_hir(&cap.sub),
+        HirKind::Repetition(rep) => secret_hir(&rep.sub),
+        HirKind::Concat(items) | HirKind::Alternation(items) => items.iter().find_map(secret_hir),
+        _ => None,
+    }
 }
 
 /// Whether the regex has a capture group named `secret`.
@@ -246,6 +385,20 @@ fn prefixes(hir: &Hir, limits: Limits) -> Option<Vec<Prefix>> {
                     }
                     dedup(all)
                 }
+                // Not expanded: no copy (an exact empty prefix) or copies, which begin with
+                // one of the piece's prefixes (whole only when at most one copy fits).
+                Some(1) if limits.optional => {
+                    let mut set = one;
+                    if rep.min == 0 {
+                        set.push((Vec::new(), true));
+                    }
+                    dedup(set)
+                }
+                _ if rep.min == 0 && limits.optional => {
+                    let mut set: Vec<Prefix> = one.into_iter().map(|(p, _)| (p, false)).collect();
+                    set.push((Vec::new(), true));
+                    dedup(set)
+                }
                 _ if rep.min == 0 => Some(vec![(Vec::new(), false)]),
                 // Unbounded, but the first `min` copies of a single string begin every match.
                 None if limits.long_counts && exact && one.len() == 1 => {
@@ -280,7 +433,7 @@ fn prefixes(hir: &Hir, limits: Limits) -> Option<Vec<Prefix>> {
             for b in branches {
                 all.extend(prefixes(b, limits)?);
                 if all.len() > MAX_PREFIXES {
-                    return None;
+                    all = dedup(all)?;
                 }
             }
             dedup(all)
@@ -288,10 +441,25 @@ fn prefixes(hir: &Hir, limits: Limits) -> Option<Vec<Prefix>> {
     }
 }
 
+/// Sorts and dedups; too many prefixes are cut shorter (cut ones are open) until they fit.
 fn dedup(mut set: Vec<Prefix>) -> Option<Vec<Prefix>> {
     set.sort_unstable();
     set.dedup();
-    (set.len() <= MAX_PREFIXES).then_some(set)
+    while set.len() > MAX_PREFIXES {
+        let longest = set.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
+        if longest == 0 {
+            return None;
+        }
+        for (p, exact) in &mut set {
+            if p.len() == longest {
+                p.pop();
+                *exact = false;
+            }
+        }
+        set.sort_unstable();
+        set.dedup();
+    }
+    Some(set)
 }
 
 /// Every exact `a` followed by every `b` (open `a`s stay as they are), truncated to

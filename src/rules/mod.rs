@@ -7,14 +7,14 @@
 //! the rule so a broken rule file is a one-line fix.
 
 mod file;
-mod lead;
+pub mod lead;
 
 use std::{fmt, path::Path};
 
 use regex_automata::{meta, util::syntax};
 
 pub use file::{RuleFile, RuleSpec};
-pub use lead::Lead;
+pub use lead::{ByteSet, Lead, Reach};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
@@ -238,6 +238,11 @@ pub fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         lead,
         origin: file.to_string(),
     })
+}
+
+/// The regex's syntax tree, parsed the way rules are compiled (bytes, Unicode off).
+pub fn hir_of(pattern: &str) -> Option<regex_syntax::hir::Hir> {
+    regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(pattern).ok()
 }
 
 /// Whether the regex is `look* (?P<secret>…) look*`: then the secret is the whole match.

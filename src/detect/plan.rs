@@ -1,0 +1,275 @@
+//! What an incremental scan needs to know about a rule set, computed once per [`RuleSet`]:
+//! the units whose candidate starts it tracks, and the bounds that say how far back a
+//! keyword that has not arrived yet can reach.
+//!
+//! A *unit* is an anchor group (anchored rules sharing keywords and lead, as in the one-shot
+//! engine) or one windowed rule. A keyword hit gives each of its units candidate match starts;
+//! the unit's anchored DFA, walked from a start as bytes arrive, says when the start is
+//! decided (the walk died) and whether it can match at all.
+
+use regex_automata::hybrid;
+
+use super::RuleSet;
+use crate::rules::{lead, ByteSet, Rule};
+
+/// How candidates of a unit arise from a keyword hit.
+#[derive(Debug)]
+pub(crate) enum UnitKind {
+    /// Anchor group `g`: starts from its `Lead`.
+    Group(usize),
+    /// A windowed rule: any start in `[hit.end - window, hit.start]` whose byte is in `first`.
+    Windowed { rule: usize, first: ByteSet },
+}
+
+#[derive(Debug)]
+pub(crate) struct Unit {
+    pub kind: UnitKind,
+    /// Walked from each candidate start; `None` when it could not be built (then a start is
+    /// decided once `limit` bytes past it have arrived).
+    pub dfa: Option<hybrid::dfa::DFA>,
+    /// Longest match of any member.
+    pub limit: usize,
+    /// Rules of the unit.
+    pub rules: Vec<usize>,
+    /// A candidate can start up to `back` bytes before its keyword, through `class` bytes.
+    pub back: usize,
+    pub class: ByteSet,
+}
+
+/// Secret reach of keywords that have not arrived: up to 64 groups of rules whose secret can
+/// begin before their keyword, each with the bytes it can span and how far.
+#[derive(Debug)]
+pub(crate) struct ReachTable {
+    /// Per byte: the groups whose class contains it.
+    pub class: Box<[u64; 256]>,
+    /// Per byte: the groups whose secrets can begin with it.
+    pub first: Box<[u64; 256]>,
+    /// `within[d]`: the groups that can reach `d` bytes back (`d >= 1`).
+    pub within: Vec<u64>,
+}
+
+impl ReachTable {
+    pub fn max_back(&self) -> usize {
+        self.within.len().saturating_sub(1)
+    }
+}
+
+/// Prefixes (up to 3 bytes, lower-case) of keyword stems, each with the earliest offset from
+/// the keyword's start at which a secret of one of its rules can begin.
+#[derive(Debug, Default)]
+pub(crate) struct HoldTable {
+    /// `(len, bytes packed big-endian, hold)`, sorted.
+    entries: Vec<(u32, u8)>,
+    /// Bytes that begin a stem.
+    first: ByteSet,
+}
+
+impl HoldTable {
+    fn key(bytes: &[u8]) -> u32 {
+        bytes.iter().fold(bytes.len() as u32, |k, &b| (k << 8) | b as u32)
+    }
+
+    /// The hold of lower-cased `bytes` if they are a stem prefix.
+    #[inline]
+    pub fn get(&self, bytes: &[u8]) -> Option<usize> {
+        if !self.first.contains(bytes[0]) {
+            return None;
+        }
+        let key = Self::key(bytes);
+        self.entries.binary_search_by_key(&key, |e| e.0).ok().map(|i| self.entries[i].1 as usize)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct StreamPlan {
+    pub units: Vec<Unit>,
+    /// Per keyword: the units it gives candidates to.
+    pub units_of_keyword: Vec<Vec<usize>>,
+    /// Units of rules without keywords: every position is a candidate.
+    pub keywordless: Vec<usize>,
+    /// Per keyword: offset from its start where a secret of one of its rules can begin.
+    pub hold_of_keyword: Vec<usize>,
+    pub hold: HoldTable,
+    pub reach: ReachTable,
+    /// The largest `back` of any unit.
+    pub max_back: usize,
+}
+
+/// Most reach groups tracked separately; the rest share the last one.
+const REACH_GROUPS: usize = 64;
+
+impl StreamPlan {
+    pub fn new(set: &RuleSet) -> StreamPlan {
+        let rules = &set.rules;
+        let mut units = Vec::new();
+        let mut unit_of = vec![usize::MAX; rules.len()];
+        for (g, group) in set.groups.iter().enumerate() {
+            let dfa = match &group.dfa {
+                Some(d) => Some(d.clone()),
+                None => rules[group.rules[0]].anchored.clone(),
+            };
+            let mut class = ByteSet::default();
+            for head in group.lead.offsets.iter().flat_map(|(_, h)| h) {
+                for &b in head {
+                    if b == 0 {
+                        class = ByteSet::ALL;
+                    } else {
+                        class.insert_folded(b);
+                    }
+                }
+            }
+            for &r in &group.rules {
+                unit_of[r] = units.len();
+            }
+            units.push(Unit {
+                kind: UnitKind::Group(g),
+                dfa,
+                limit: group.limit,
+                rules: group.rules.clone(),
+                back: group.lead.max(),
+                class,
+            });
+        }
+        for (i, r) in rules.iter().enumerate() {
+            if set.group_of[i].is_some() {
+                continue;
+            }
+            let dfa = crate::rules::build_anchored_many(&[r.pattern.as_str()]);
+            let first = dfa.as_ref().map_or(ByteSet::ALL, first_bytes);
+            let class = crate::rules::hir_of(&r.pattern).map_or(ByteSet::ALL, |h| lead::bytes_of(&h));
+            let shortest = r.keywords.iter().map(String::len).min().unwrap_or(0);
+            unit_of[i] = units.len();
+            units.push(Unit {
+                kind: UnitKind::Windowed { rule: i, first },
+                dfa,
+                limit: set.window[i],
+                rules: vec![i],
+                back: set.window[i].saturating_sub(shortest),
+                class,
+            });
+        }
+        let mut units_of_keyword = vec![Vec::new(); set.keywords.count()];
+        let mut hold_of_keyword = vec![usize::MAX; set.keywords.count()];
+        let mut keywordless = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            if r.keywords.is_empty() {
+                keywordless.push(unit_of[i]);
+            }
+        }
+        for (kid, (units_k, hold)) in units_of_keyword.iter_mut().zip(hold_of_keyword.iter_mut()).enumerate() {
+            for &r in set.keywords.rules_of(kid) {
+                if !units_k.contains(&unit_of[r]) {
+                    units_k.push(unit_of[r]);
+                }
+                *hold = (*hold).min(rules[r].lead.as_ref().map_or(0, |l| l.secret_after));
+            }
+        }
+        let hold = hold_table(set, &hold_of_keyword);
+        let reach = reach_table(rules);
+        let max_back = units.iter().map(|u| u.back).max().unwrap_or(0);
+        StreamPlan { units, units_of_keyword, keywordless, hold_of_keyword, hold, reach, max_back }
+    }
+}
+
+/// Bytes an anchored match can begin with: those that lead somewhere from any start state.
+fn first_bytes(dfa: &hybrid::dfa::DFA) -> ByteSet {
+    use regex_automata::{Anchored, Input};
+    let mut cache = dfa.create_cache();
+    let mut set = ByteSet::default();
+    // One haystack per look-behind context: text start, after `\n`, `\r`, a word byte, other.
+    for before in [None, Some(b'\n'), Some(b'\r'), Some(b'a'), Some(b' ')] {
+        for b in 0..=255u8 {
+            if set.contains(b) {
+                continue;
+            }
+            let hay: Vec<u8> = before.into_iter().chain([b]).collect();
+            let at = hay.len() - 1;
+            let input = Input::new(&hay).span(at..hay.len()).anchored(Anchored::Yes);
+            let alive = match dfa.start_state_forward(&mut cache, &input) {
+                Ok(sid) => match dfa.next_state(&mut cache, sid, b) {
+                    Ok(next) => !next.is_dead(),
+                    Err(_) => true,
+                },
+                Err(_) => true,
+            };
+            if alive {
+                set.insert(b);
+            }
+        }
+    }
+    set
+}
+
+fn hold_table(set: &RuleSet, hold_of_keyword: &[usize]) -> HoldTable {
+    let mut map: std::collections::BTreeMap<u32, u8> = Default::default();
+    let mut first = ByteSet::default();
+    for (kid, &hold) in hold_of_keyword.iter().enumerate() {
+        let kw = set.keywords.keyword(kid);
+        let stem = &kw[..kw.len().min(super::prefilter::STEM)];
+        first.insert(stem[0]);
+        for d in 1..stem.len() {
+            let h = map.entry(HoldTable::key(&stem[..d])).or_insert(u8::MAX);
+            *h = (*h).min(hold.min(u8::MAX as usize - 1) as u8);
+        }
+    }
+    HoldTable { entries: map.into_iter().collect(), first }
+}
+
+/// Groups the rules whose secret can begin before their keyword by the bytes it can span
+/// and begin with.
+fn reach_table(rules: &[Rule]) -> ReachTable {
+    let mut groups: Vec<(ByteSet, ByteSet, usize)> = Vec::new();
+    for r in rules {
+        let window = r.max_len.unwrap_or(super::UNBOUNDED_WINDOW);
+        let Some(hir) = crate::rules::hir_of(&r.pattern) else {
+            groups.push((ByteSet::ALL, ByteSet::ALL, window));
+            continue;
+        };
+        let secret = lead::secret_hir(&hir).unwrap_or(&hir);
+        let (class, first, back) = match &r.lead {
+            Some(l) if l.secret_reach.back == 0 => continue,
+            Some(l) => {
+                let mut class = l.secret_reach.class;
+                class.intersect(&lead::bytes_of(secret));
+                (class, lead::first_bytes(secret).0, l.secret_reach.back)
+            }
+            None => match lead::secret_reach_of_windowed(&hir, &r.keywords) {
+                None => continue,
+                Some((class, first)) => {
+                    let shortest = r.keywords.iter().map(String::len).min().unwrap_or(0);
+                    (class, first, window.saturating_sub(shortest))
+                }
+            },
+        };
+        match groups.iter_mut().find(|(c, f, _)| *c == class && *f == first) {
+            Some(g) => g.2 = g.2.max(back),
+            None => groups.push((class, first, back)),
+        }
+    }
+    // Merge the overflow into the last group: wider classes and a longer reach only hold more.
+    while groups.len() > REACH_GROUPS {
+        let Some((c, f, b)) = groups.pop() else { break };
+        if let Some(last) = groups.last_mut() {
+            last.0.union(&c);
+            last.1.union(&f);
+            last.2 = last.2.max(b);
+        }
+    }
+    let mut class = Box::new([0u64; 256]);
+    let mut first = Box::new([0u64; 256]);
+    for (g, (c, f, _)) in groups.iter().enumerate() {
+        for b in 0..=255u8 {
+            if c.contains(b) {
+                class[b as usize] |= 1 << g;
+            }
+            if f.contains(b) {
+                first[b as usize] |= 1 << g;
+            }
+        }
+    }
+    let max_back = groups.iter().map(|g| g.2).max().unwrap_or(0);
+    let within = (0..=max_back)
+        .map(|d| groups.iter().enumerate().filter(|(_, g)| g.2 >= d).fold(0u64, |m, (i, _)| m | 1 << i))
+        .collect();
+    ReachTable { class, first, within }
+}

@@ -1,0 +1,247 @@
+//! The stream invariant (any chunking = one-shot) on small rule sets built to hit the traps,
+//! and on the corpus with the built-in rules; holdback on prose; policies.
+
+use std::sync::{Arc, OnceLock};
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::{corpus, detect::redact, rules};
+
+fn set(toml: &str) -> Arc<RuleSet> {
+    Arc::new(RuleSet::new(rules::parse("test.toml", toml).expect("rules parse")).expect("rule set"))
+}
+
+fn rule(id: &str, regex: &str, keywords: &[&str], extra: &str) -> String {
+    let kw: Vec<String> = keywords.iter().map(|k| format!("{k:?}")).collect();
+    format!(
+        "[[rules]]\nid = {id:?}\ntitle = \"t\"\nregex = '''{regex}'''\nkeywords = [{}]\nconfidence = \"high\"\n{extra}\nexamples = [\"x\"]\nnegative_examples = [\"y\"]\n\n",
+        kw.join(", ")
+    )
+}
+
+fn builtin() -> Arc<RuleSet> {
+    static SET: OnceLock<Arc<RuleSet>> = OnceLock::new();
+    SET.get_or_init(|| Arc::new(RuleSet::builtin().expect("built-in rules"))).clone()
+}
+
+/// Streams `text` cut at `cuts` (byte offsets on character boundaries, increasing).
+fn stream(rules: &Arc<RuleSet>, text: &str, cuts: &[usize], policy: Policy) -> (String, Vec<Finding>, Status) {
+    let mut r = StreamRedactor::new(rules.clone(), policy);
+    let (mut out, mut found) = (String::new(), Vec::new());
+    let mut at = 0;
+    for &c in cuts.iter().chain([&text.len()]) {
+        if c <= at {
+            continue;
+        }
+        let rel = r.push(&text[at..c]);
+        out.push_str(rel.text);
+        found.extend_from_slice(rel.findings);
+        at = c;
+    }
+    let fin = r.finish();
+    out.push_str(&fin.text);
+    found.extend(fin.findings);
+    (out, found, fin.status)
+}
+
+/// Checks the invariant for one chunking, under the redact, block and report policies.
+fn check_invariant(rules: &Arc<RuleSet>, text: &str, cuts: &[usize]) {
+    let want = rules.scan(text.as_bytes());
+    let redacted = String::from_utf8(redact(text.as_bytes(), &want, rules, Style::Label)).expect("utf-8");
+    let (out, found, status) = stream(rules, text, cuts, Policy::default());
+    assert_eq!(status, Status::Open);
+    assert_eq!(found, want, "findings differ; text {text:?} cuts {cuts:?}");
+    assert_eq!(out, redacted, "output differs; text {text:?} cuts {cuts:?}");
+
+    let block = Policy { action: Action::Block, ..Policy::default() };
+    let (out, found, status) = stream(rules, text, cuts, block);
+    match want.first() {
+        Some(first) => {
+            assert_eq!(status, Status::BlockedSecret);
+            assert_eq!(out, &text[..first.secret.start], "block released past the first secret");
+            assert_eq!(found, &want[..1]);
+        }
+        None => assert_eq!((out.as_str(), status), (text, Status::Open)),
+    }
+
+    let report = Policy { action: Action::Report, ..Policy::default() };
+    let (out, found, _) = stream(rules, text, cuts, report);
+    assert_eq!((out.as_str(), found), (text, want));
+}
+
+/// Cut points: every character, every `n` characters, and at/around every secret boundary.
+fn chunkings(text: &str, secrets: &[(usize, usize)], seed: u64) -> Vec<Vec<usize>> {
+    let chars: Vec<usize> = text.char_indices().map(|(i, _)| i).skip(1).collect();
+    let mut rng = corpus::Rng::new(seed);
+    let mut random = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        random.push(chars[i]);
+        i += 1 + rng.below(6);
+    }
+    let mut at_secrets: Vec<usize> = secrets
+        .iter()
+        .flat_map(|&(s, e)| [s, e, s + 1, e.saturating_sub(1)])
+        .filter(|&c| c < text.len() && text.is_char_boundary(c))
+        .collect();
+    at_secrets.sort_unstable();
+    at_secrets.dedup();
+    vec![chars, random, at_secrets]
+}
+
+#[test]
+fn keyword_split_across_deltas() {
+    let s = set(&rule("tok", r"\b(?P<secret>ghp_[A-Za-z0-9]{8})\b", &["ghp_"], ""));
+    let text = "id ghp_abcd1234 and ghp_abc (short) ghp_abcd12345 end";
+    for cuts in chunkings(text, &[], 1) {
+        check_invariant(&s, text, &cuts);
+    }
+    // The secret is held until the byte after it shows `\b` holds.
+    let mut r = StreamRedactor::new(s.clone(), Policy::default());
+    assert_eq!(r.push("id gh").text, "id ");
+    assert_eq!(r.push("p_abcd123").text, "");
+    assert_eq!(r.push("4").text, "");
+    let rel = r.push(" and");
+    assert_eq!((rel.text, rel.findings.len()), ("[REDACTED:tok] and", 1));
+}
+
+#[test]
+fn context_before_the_secret_is_released_early() {
+    // The delimiter is part of the keyword but not of the secret: it flows, the secret holds.
+    let s = set(&rule("cio", r#"[ "=](?P<secret>cio[a-z0-9]{8})\b"#, &[" cio", "\"cio", "=cio"], ""));
+    let mut r = StreamRedactor::new(s.clone(), Policy::default());
+    assert_eq!(r.push("key ").text, "key ");
+    assert_eq!(r.push("ci").text, "");
+    assert_eq!(r.push("x ").text, "cix ");
+    check_invariant(&s, "key cio12345678 x=cio87654321\n", &[5, 9, 17, 20]);
+}
+
+#[test]
+fn secret_before_its_keyword_holds_the_run() {
+    let s = set(&rule("nral", r"\b(?P<secret>[a-z0-9]{12}NRAL)\b", &["nral"], ""));
+    let mut r = StreamRedactor::new(s.clone(), Policy::default());
+    // A lower-case word could be the start of a key: held until a byte ends the run.
+    assert_eq!(r.push("Hello abc").text, "Hello ");
+    assert_eq!(r.push("def, next").text, "abcdef, ");
+    let text = "a abcdef123456NRAL b 0123456789abNRAL! abcdef123456NRALx";
+    for cuts in chunkings(text, &[(2, 18), (21, 37)], 2) {
+        check_invariant(&s, text, &cuts);
+    }
+}
+
+#[test]
+fn overlapping_rules_resolve_as_one_shot() {
+    let s = set(&(rule("specific", r"\b(?P<secret>sk-proj-[a-z0-9]{10})\b", &["sk-proj-"], "")
+        + &rule("generic", r"key=(?P<secret>[a-z0-9-]{8,40})", &["key="], "tags = [\"generic\"]")
+        + &rule("short", r"\b(?P<secret>sk-[a-z]{4})", &["sk-"], "")));
+    let text = "key=sk-proj-abcdefghij and key=sk-abcd key=plainvalue123 sk-proj-abc";
+    for cuts in chunkings(text, &[(4, 22), (31, 38)], 3) {
+        check_invariant(&s, text, &cuts);
+    }
+}
+
+#[test]
+fn multibyte_characters_are_never_cut() {
+    let s = set(&rule("tok", r"tok_(?P<secret>\S{6})", &["tok_"], ""));
+    let text = "é tok_ab€cdé ü tok_😀x€yzw 你好";
+    for cuts in chunkings(text, &[], 4) {
+        check_invariant(&s, text, &cuts);
+    }
+}
+
+#[test]
+fn windowed_and_keywordless_rules() {
+    // No lead: the keyword sits after a long optional prefix; no keywords at all.
+    let s = set(&(rule("win", r"[a-z0-9_.-]{0,20}token[ =:]{1,3}(?P<secret>[A-Z0-9]{8})", &["token"], "")
+        + &rule("bare", r"\bZQ[0-9]{6}\b", &[], "")));
+    let text = "x my_api.token = ABCD1234 y ZQ123456 zZQ123456 auth_token:Q1W2E3R4";
+    for cuts in chunkings(text, &[], 5) {
+        check_invariant(&s, text, &cuts);
+    }
+}
+
+#[test]
+fn block_stops_before_the_secret() {
+    let s = set(&rule("tok", r"\b(?P<secret>ghp_[A-Za-z0-9]{8})\b", &["ghp_"], ""));
+    let mut r = StreamRedactor::new(s, Policy { action: Action::Block, ..Policy::default() });
+    let mut out = String::new();
+    for d in ["here: gh", "p_abcd", "1234 ", "more text"] {
+        let rel = r.push(d);
+        out.push_str(rel.text);
+    }
+    assert_eq!(out, "here: ");
+    assert_eq!(r.status(), Status::BlockedSecret);
+    assert_eq!(r.finish().text, "");
+}
+
+#[test]
+fn overflow_blocks_or_redacts_the_held_text() {
+    let s = set(&rule("pem", r"(?s)-----BEGIN KEY-----.{1,2000}?-----END KEY-----", &["-----begin key"], ""));
+    let small = Policy { max_holdback: 64, ..Policy::default() };
+    let mut r = StreamRedactor::new(s.clone(), small);
+    let head = r.push("ok -----BEGIN KEY-----").text.to_string();
+    assert_eq!(head, "ok ");
+    let rel = r.push(&"A".repeat(100));
+    assert_eq!((rel.text, rel.status), ("", Status::BlockedOverflow));
+
+    let redact = Policy { max_holdback: 64, on_overflow: Overflow::Redact, ..Policy::default() };
+    let mut r = StreamRedactor::new(s, redact);
+    assert_eq!(r.push("ok -----BEGIN KEY-----").text, "ok ");
+    assert_eq!(r.push(&"A".repeat(100)).text, OVERFLOW_MARKER);
+    assert_eq!(r.push(" after").text, " after");
+}
+
+#[test]
+fn prose_flows_with_the_builtin_rules() {
+    let rules = builtin();
+    let mut r = StreamRedactor::new(rules, Policy::default());
+    let mut released = 0;
+    for d in ["The ", "answer ", "is: ", "use ", "the ", "environment ", "variable, ", "not ", "a ", "literal. "] {
+        released += r.push(d).text.len();
+        // Everything up to the last space is out; at most the trailing word is held.
+        assert!(r.held() <= d.len(), "held {} after {d:?}", r.held());
+    }
+    assert!(released > 50);
+}
+
+/// Corpus documents (with planted secrets) and hard negatives, streamed with the built-in
+/// rules under several chunkings each. `SECRETGATE_STREAM_CASES` raises the case count.
+#[test]
+fn corpus_streams_equal_one_shot() {
+    let cases: usize = std::env::var("SECRETGATE_STREAM_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let rules = builtin();
+    let per_doc = 3;
+    let docs = cases.div_ceil(per_doc);
+    let c = corpus::generate(11, docs * 2 / 3 + 1, docs / 3 + 1);
+    let mut n = 0;
+    for (i, d) in c.positives.iter().chain(&c.negatives).enumerate() {
+        let secrets: Vec<(usize, usize)> = d.planted.iter().map(|p| (p.start, p.end)).collect();
+        for cuts in chunkings(&d.text, &secrets, i as u64) {
+            check_invariant(&rules, &d.text, &cuts);
+            n += 1;
+        }
+    }
+    assert!(n >= cases, "{n} cases");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Random texts over an alphabet dense in keyword pieces, random cuts.
+    #[test]
+    fn random_texts_and_cuts(
+        text in "([a-z0-9 =_é€-]|ghp_|sk-|cio|NRAL|token|key=|\\n){0,80}",
+        cuts in proptest::collection::vec(0usize..200, 0..30),
+    ) {
+        static SET: OnceLock<Arc<RuleSet>> = OnceLock::new();
+        let s = SET.get_or_init(|| set(&(rule("tok", r"\b(?P<secret>ghp_[a-z0-9]{4})\b", &["ghp_"], "")
+            + &rule("nral", r"\b(?P<secret>[a-z0-9]{6}NRAL)\b", &["nral"], "")
+            + &rule("cio", r#"[ =](?P<secret>cio[a-z0-9]{4})\b"#, &[" cio", "=cio"], "")
+            + &rule("gen", r"(?:key|token)[ =_]{1,3}(?P<secret>[a-z0-9-]{5,12})", &["key", "token"], "tags = [\"generic\"]")
+            + &rule("sk", r"sk-(?P<secret>[a-z0-9]{3,8})", &["sk-"], ""))));
+        let mut cuts: Vec<usize> = cuts.into_iter().filter(|&c| c < text.len() && text.is_char_boundary(c)).collect();
+        cuts.sort_unstable();
+        check_invariant(s, &text, &cuts);
+    }
+}
