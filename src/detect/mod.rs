@@ -453,12 +453,13 @@ impl RuleSet {
 fn anchor_groups(rules: &[Rule], window: &[usize]) -> (Vec<AnchorGroup>, Vec<Option<usize>>) {
     let mut groups: Vec<AnchorGroup> = Vec::new();
     let mut group_of = vec![None; rules.len()];
-    let mut index: std::collections::HashMap<(Vec<String>, &crate::rules::Lead), usize> = Default::default();
+    type StartKey<'a> = (&'a [(usize, Vec<Vec<u8>>)], &'a [bool; 256]);
+    let mut index: std::collections::HashMap<(Vec<String>, StartKey), usize> = Default::default();
     for (i, r) in rules.iter().enumerate() {
         let Some(lead) = &r.lead else { continue };
         let mut keywords = r.keywords.clone();
         keywords.sort_unstable();
-        let g = *index.entry((keywords, lead)).or_insert_with(|| {
+        let g = *index.entry((keywords, lead.start_key())).or_insert_with(|| {
             groups.push(AnchorGroup { rules: Vec::new(), lead: lead.clone(), dfa: None, limit: 0 });
             groups.len() - 1
         });

@@ -83,6 +83,11 @@ impl ByteSet {
 }
 
 impl Lead {
+    /// What decides the starts of a hit: rules whose keys are equal try the same starts.
+    pub fn start_key(&self) -> (&[(usize, Vec<Vec<u8>>)], &[bool; 256]) {
+        (&self.offsets, &self.before)
+    }
+
     /// The largest offset.
     pub fn max(&self) -> usize {
         self.offsets.last().map_or(0, |(d, _)| *d)
