@@ -18,6 +18,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::{
     detect::{self, check::Severity, RuleSet, Style},
     rules,
+    stream::{Action, Policy, Status, StreamRedactor},
 };
 
 #[derive(Parser, Debug)]
@@ -100,6 +101,10 @@ struct RedactArgs {
     /// How a secret is replaced.
     #[arg(long, value_enum, default_value_t)]
     style: Style,
+    /// Feed stdin through the streaming redactor in deltas of N characters, writing each
+    /// release as it comes (the output equals the one-shot redaction for every N).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    stream_chunk: Option<u64>,
     #[command(flatten)]
     rules: RuleArgs,
 }
@@ -151,10 +156,48 @@ fn redact(args: &RedactArgs) -> anyhow::Result<i32> {
     let set = args.rules.load()?;
     let mut input = Vec::new();
     std::io::stdin().read_to_end(&mut input).context("reading stdin")?;
+    if let Some(n) = args.stream_chunk {
+        let text = String::from_utf8(input).map_err(|e| {
+            anyhow::anyhow!("stdin is not UTF-8 (invalid byte at offset {}); --stream-chunk streams text", e.utf8_error().valid_up_to())
+        })?;
+        return redact_stream(set, &text, n as usize, args.style);
+    }
     let findings = set.scan(&input);
     let out = detect::redact(&input, &findings, &set, args.style);
     write_stdout(&out)?;
     Ok(0)
+}
+
+/// `text` through a [`StreamRedactor`] in deltas of `chunk` characters.
+fn redact_stream(set: RuleSet, text: &str, chunk: usize, style: Style) -> anyhow::Result<i32> {
+    let policy = Policy { action: Action::Redact(style), ..Policy::default() };
+    let mut redactor = StreamRedactor::new(std::sync::Arc::new(set), policy);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let cut = rest.char_indices().nth(chunk).map_or(rest.len(), |(i, _)| i);
+        let (delta, tail) = rest.split_at(cut);
+        rest = tail;
+        if let Err(e) = out.write_all(redactor.push(delta).text.as_bytes()) {
+            return broken_pipe_ok(e);
+        }
+    }
+    let last = redactor.finish();
+    if let Err(e) = out.write_all(last.text.as_bytes()).and_then(|_| out.flush()) {
+        return broken_pipe_ok(e);
+    }
+    if last.status == Status::BlockedOverflow {
+        anyhow::bail!("more than {} bytes had to be held back; output stopped there", policy.max_holdback);
+    }
+    Ok(0)
+}
+
+fn broken_pipe_ok(e: std::io::Error) -> anyhow::Result<i32> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Ok(0)
+    } else {
+        Err(anyhow::Error::new(e).context("writing stdout"))
+    }
 }
 
 fn list(args: &RuleArgs) -> anyhow::Result<i32> {

@@ -224,3 +224,31 @@ fn builtin_rules_pass_rules_check_strict() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+/// `redact --stream-chunk N` releases exactly what one-shot `redact` writes, for every N,
+/// with the built-in rules on documents full of secrets (PEM blocks, URLs, assignments).
+#[test]
+fn redact_stream_chunks_equal_one_shot() {
+    let corpus = secretgate::corpus::generate(5, 12, 3);
+    let text: String = corpus.positives.iter().chain(&corpus.negatives).map(|d| d.text.as_str()).collect();
+    let run = |extra: &[&str]| {
+        let out = sg().arg("redact").args(extra).write_stdin(text.clone()).output().expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let one_shot = run(&[]);
+    assert_ne!(one_shot, text, "the documents hold secrets");
+    for n in ["1", "2", "3", "5", "8", "64", "100000"] {
+        assert_eq!(run(&["--stream-chunk", n]), one_shot, "--stream-chunk {n}");
+    }
+    assert_eq!(run(&["--stream-chunk", "3", "--style", "hash"]), run(&["--style", "hash"]));
+}
+
+#[test]
+fn redact_stream_needs_utf8_and_a_positive_chunk() {
+    let out = sg().args(["redact", "--stream-chunk", "4"]).write_stdin(&b"ok \xff"[..]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not UTF-8"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = sg().args(["redact", "--stream-chunk", "0"]).write_stdin("x").output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+}
