@@ -158,7 +158,10 @@ fn redact(args: &RedactArgs) -> anyhow::Result<i32> {
     std::io::stdin().read_to_end(&mut input).context("reading stdin")?;
     if let Some(n) = args.stream_chunk {
         let text = String::from_utf8(input).map_err(|e| {
-            anyhow::anyhow!("stdin is not UTF-8 (invalid byte at offset {}); --stream-chunk streams text", e.utf8_error().valid_up_to())
+            anyhow::anyhow!(
+                "stdin is not UTF-8 (invalid byte at offset {}); --stream-chunk streams text",
+                e.utf8_error().valid_up_to()
+            )
         })?;
         return redact_stream(set, &text, n as usize, args.style);
     }

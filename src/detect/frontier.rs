@@ -51,6 +51,31 @@ pub struct Frontier {
     member_next: Vec<usize>,
     /// Earliest start of a keyword that may still be arriving, after the last call.
     pending_from: usize,
+    /// What set the last bound (diagnostics).
+    pub why: Why,
+    /// Reach groups whose class run is unbroken since a byte their secrets can begin with.
+    started: u64,
+    /// Per reach group: the earliest such byte.
+    start: Vec<usize>,
+    /// Reach groups whose start was checked against whole heads (text is fixed, so it stays).
+    verified: u64,
+}
+
+/// What the release bound came from (diagnostics and holdback reports).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Why {
+    #[default]
+    Nothing,
+    /// An undecided candidate of this rule.
+    Candidate(usize),
+    /// A keyword prefix at the end of the text.
+    KeywordPrefix,
+    /// A longer keyword still arriving.
+    PendingKeyword,
+    /// Bytes a secret can span before a keyword still to come; a rule of the reach group.
+    Reach(usize),
+    /// A finding whose overlap cluster is still open.
+    Finding(usize),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -106,20 +131,37 @@ impl Frontier {
             self.unit_caches.resize_with(plan.units.len(), || None);
         }
         self.find_keywords(set, lower, base, to);
+        self.track_reach(plan, text, base, to);
         self.add_candidates(set, plan, text, lower, base, to);
         self.walk_all(plan, text, base, to, end);
-        let pending_from = self.pending_start(plan, lower, base, to);
+        let (pending_from, hold_bound, hold_why) = self.pending_keywords(plan, lower, base, to);
         self.pending_from = pending_from;
         self.try_decided(set, plan, text, base, to, end, pending_from);
         self.len = to;
-        let mut bound = if end { to } else { self.future_bound(plan, text, lower, base, to, pending_from) };
+        let (mut bound, mut why) = if end {
+            (to, Why::Nothing)
+        } else {
+            let (reach, who) = self.reach_bound(plan, text, lower, base, to, pending_from);
+            if reach < hold_bound {
+                (reach, who)
+            } else {
+                (hold_bound, hold_why)
+            }
+        };
         for c in &self.cands {
-            bound = bound.min(c.start);
+            if c.start < bound {
+                bound = c.start;
+                why = Why::Candidate(plan.units[c.unit].rules[0]);
+            }
         }
         self.release_clusters(set, bound, out);
         if let Some(f) = self.pool.first() {
-            bound = bound.min(f.secret.start);
+            if f.secret.start < bound {
+                bound = f.secret.start;
+                why = Why::Finding(f.rule);
+            }
         }
+        self.why = why;
         bound
     }
 
@@ -147,6 +189,82 @@ impl Frontier {
         self.next.iter_mut().for_each(|n| *n = (*n).max(at));
         self.len = at;
         self.pending_from = at;
+        self.started = 0;
+        self.verified = 0;
+    }
+
+    /// Follows, byte by byte, where a secret that reaches back from a keyword still to come
+    /// could have begun, per reach group.
+    fn track_reach(&mut self, plan: &StreamPlan, text: &[u8], base: usize, to: usize) {
+        let reach = &plan.reach;
+        if self.start.len() < reach.back.len() {
+            self.start.resize(reach.back.len(), 0);
+        }
+        let mut started = self.started;
+        for i in self.len..to {
+            let b = text[i - base] as usize;
+            let in_class = reach.class[b];
+            started &= in_class;
+            let mut new = reach.first[b] & in_class & !started;
+            started |= new;
+            self.verified &= !new;
+            while new != 0 {
+                let g = new.trailing_zeros() as usize;
+                new &= new - 1;
+                self.start[g] = i;
+            }
+        }
+        self.started = started;
+    }
+
+    /// The earliest position where a secret reaching back from a keyword still to come (at or
+    /// after `pending_from`) can begin: per started group, its first start that fits a head,
+    /// no further back than the group reaches.
+    fn reach_bound(
+        &mut self,
+        plan: &StreamPlan,
+        text: &[u8],
+        lower: &[u8],
+        base: usize,
+        to: usize,
+        pending_from: usize,
+    ) -> (usize, Why) {
+        let reach = &plan.reach;
+        let (mut bound, mut why) = (to, Why::Nothing);
+        let mut groups = self.started;
+        while groups != 0 {
+            let g = groups.trailing_zeros() as usize;
+            groups &= groups - 1;
+            let floor = pending_from.saturating_sub(reach.back[g]).max(base);
+            let mut s = self.start[g];
+            let unchecked = (reach.headless | self.verified) & 1 << g == 0;
+            if s < floor || (unchecked && !crate::rules::lead::fits_heads(&reach.heads[g], &lower[s - base..to - base]))
+            {
+                // Look further on in the run for a start that can still be one.
+                let from = if s < floor { floor } else { s + 1 };
+                match (from..to).find(|&at| {
+                    reach.first[text[at - base] as usize] & 1 << g != 0
+                        && (reach.headless & 1 << g != 0
+                            || crate::rules::lead::fits_heads(&reach.heads[g], &lower[at - base..to - base]))
+                }) {
+                    Some(at) => s = at,
+                    None => {
+                        self.started &= !(1 << g);
+                        continue;
+                    }
+                }
+                self.start[g] = s;
+            }
+            if to - s >= reach.head_len[g] {
+                self.verified |= 1 << g;
+            } else {
+                self.verified &= !(1 << g);
+            }
+            if s < bound {
+                (bound, why) = (s, Why::Reach(reach.rules[g].first().copied().unwrap_or(0)));
+            }
+        }
+        (bound, why)
     }
 
     /// Walks the keyword automaton over the new bytes; collects complete hits in `self.hits`
@@ -270,23 +388,26 @@ impl Frontier {
         }
     }
 
-    /// Earliest start of a keyword that may be arriving: a stem prefix at the end of the text,
-    /// or a stem whose longer keyword is not complete yet.
-    fn pending_start(&self, plan: &StreamPlan, lower: &[u8], base: usize, to: usize) -> usize {
-        let mut from = to;
-        for d in (1..=3).rev() {
-            if to - base < d {
-                continue;
-            }
-            if plan.hold.get(&lower[to - d - base..to - base]).is_some() {
-                from = from.min(to - d);
-                break;
+    /// Keywords that may be arriving: the earliest start (a stem prefix at the end of the text,
+    /// or a stem whose longer keyword is not complete yet), and the earliest position where a
+    /// secret of theirs can begin.
+    fn pending_keywords(&self, plan: &StreamPlan, lower: &[u8], base: usize, to: usize) -> (usize, usize, Why) {
+        let (mut from, mut bound, mut why) = (to, to, Why::Nothing);
+        for d in 1..=3.min(to - base) {
+            if let Some(hold) = plan.hold.get(&lower[to - d - base..to - base]) {
+                from = to - d;
+                if to - d + hold < bound {
+                    (bound, why) = (to - d + hold, Why::KeywordPrefix);
+                }
             }
         }
-        for &(_, start) in &self.pending {
+        for &(kid, start) in &self.pending {
             from = from.min(start);
+            if start + plan.hold_of_keyword[kid] < bound {
+                (bound, why) = (start + plan.hold_of_keyword[kid], Why::PendingKeyword);
+            }
         }
-        from
+        (from, bound, why)
     }
 
     /// Tries, per unit in start order, every candidate that is decided and cannot be
@@ -323,6 +444,8 @@ impl Frontier {
                     continue;
                 }
                 let matched = match c.walk {
+                    // A start where nothing can match changes nothing: drop it in any order.
+                    Walk::Done { matched: false } => continue,
                     Walk::Done { matched } if !blocked && c.start <= floor => matched,
                     _ => {
                         blocked = true;
@@ -379,57 +502,6 @@ impl Frontier {
             f.span.start += base;
             f.span.end += base;
         }
-    }
-
-    /// The earliest position where a secret brought by a keyword still to come can begin.
-    fn future_bound(
-        &self,
-        plan: &StreamPlan,
-        text: &[u8],
-        lower: &[u8],
-        base: usize,
-        to: usize,
-        pending_from: usize,
-    ) -> usize {
-        let mut bound = to;
-        // Keyword prefixes at the end: their secrets begin `hold` bytes into the keyword.
-        for d in 1..=3 {
-            if to - base < d {
-                break;
-            }
-            if let Some(hold) = plan.hold.get(&lower[to - d - base..to - base]) {
-                bound = bound.min(to - d + hold);
-            }
-        }
-        for &(kid, start) in &self.pending {
-            bound = bound.min(start + plan.hold_of_keyword[kid]);
-        }
-        // Secrets that begin before their keyword: back from the earliest pending keyword
-        // start, through the bytes each reach group can span.
-        let reach = &plan.reach;
-        let mut alive = reach.within.get(1).copied().unwrap_or(0);
-        let mut earliest = to;
-        // Inside the pending keyword prefix, a keyword may start at any later byte: every byte
-        // a secret can begin with may begin one.
-        for at in pending_from..to {
-            let b = text[at - base] as usize;
-            if alive & reach.class[b] & reach.first[b] != 0 {
-                earliest = at;
-                break;
-            }
-        }
-        let mut at = pending_from;
-        while alive != 0 && at > base {
-            at -= 1;
-            let d = pending_from - at;
-            let Some(&within) = reach.within.get(d) else { break };
-            let b = text[at - base] as usize;
-            alive &= reach.class[b] & within;
-            if alive & reach.first[b] != 0 {
-                earliest = at;
-            }
-        }
-        bound.min(earliest)
     }
 
     /// Resolves every overlap cluster in the pool that nothing at or after `bound` can join.

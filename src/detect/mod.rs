@@ -34,7 +34,7 @@ pub mod validate;
 use regex_automata::{hybrid, meta, util::captures::Captures, Anchored, Input};
 use sha2::{Digest, Sha256};
 
-pub use frontier::Frontier;
+pub use frontier::{Frontier, Why};
 pub use redact::{redact, Sink, Style};
 
 use crate::rules::{Confidence, Kind, Rule, RuleError};
@@ -453,8 +453,7 @@ impl RuleSet {
 fn anchor_groups(rules: &[Rule], window: &[usize]) -> (Vec<AnchorGroup>, Vec<Option<usize>>) {
     let mut groups: Vec<AnchorGroup> = Vec::new();
     let mut group_of = vec![None; rules.len()];
-    type StartKey<'a> = (&'a [(usize, Vec<Vec<u8>>)], &'a [bool; 256]);
-    let mut index: std::collections::HashMap<(Vec<String>, StartKey), usize> = Default::default();
+    let mut index: std::collections::HashMap<(Vec<String>, crate::rules::lead::StartKey), usize> = Default::default();
     for (i, r) in rules.iter().enumerate() {
         let Some(lead) = &r.lead else { continue };
         let mut keywords = r.keywords.clone();

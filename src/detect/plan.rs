@@ -37,46 +37,103 @@ pub(crate) struct Unit {
 }
 
 /// Secret reach of keywords that have not arrived: up to 64 groups of rules whose secret can
-/// begin before their keyword, each with the bytes it can span and how far.
+/// begin before their keyword. A secret of group `g` begins on a byte of `first[g]`, with one
+/// of `heads[g]`, at most `back[g]` bytes before its keyword, and every byte from there to
+/// the end of the text so far (the keyword's arrived part included) is in `class[g]`.
 #[derive(Debug)]
 pub(crate) struct ReachTable {
     /// Per byte: the groups whose class contains it.
     pub class: Box<[u64; 256]>,
     /// Per byte: the groups whose secrets can begin with it.
     pub first: Box<[u64; 256]>,
-    /// `within[d]`: the groups that can reach `d` bytes back (`d >= 1`).
-    pub within: Vec<u64>,
+    pub back: Vec<usize>,
+    /// Per group: its rules (for holdback reports).
+    pub rules: Vec<Vec<usize>>,
+    /// Per group: lower-cased strings its secrets begin with (empty: any).
+    pub heads: Vec<Vec<Vec<u8>>>,
+    /// The groups without heads.
+    pub headless: u64,
+    /// Per group: its longest head.
+    pub head_len: Vec<usize>,
 }
 
 impl ReachTable {
     pub fn max_back(&self) -> usize {
-        self.within.len().saturating_sub(1)
+        self.back.iter().copied().max().unwrap_or(0)
     }
 }
 
 /// Prefixes (up to 3 bytes, lower-case) of keyword stems, each with the earliest offset from
-/// the keyword's start at which a secret of one of its rules can begin.
-#[derive(Debug, Default)]
+/// the keyword's start at which a secret of one of its rules can begin. Looked up at the end
+/// of every push, so direct tables for 1 and 2 bytes and a small hash table for 3.
+#[derive(Debug)]
 pub(crate) struct HoldTable {
-    /// `(len, bytes packed big-endian, hold)`, sorted.
-    entries: Vec<(u32, u8)>,
-    /// Bytes that begin a stem.
-    first: ByteSet,
+    one: Box<[u8; 256]>,
+    two: Box<[u8]>,
+    /// Open addressing: `(key + 1, hold)`, 0 = empty.
+    three: Box<[(u32, u8)]>,
+}
+
+/// "Not a stem prefix".
+const NONE: u8 = u8::MAX;
+
+impl Default for HoldTable {
+    fn default() -> Self {
+        HoldTable { one: Box::new([NONE; 256]), two: vec![NONE; 1 << 16].into_boxed_slice(), three: Box::new([]) }
+    }
 }
 
 impl HoldTable {
-    fn key(bytes: &[u8]) -> u32 {
-        bytes.iter().fold(bytes.len() as u32, |k, &b| (k << 8) | b as u32)
+    fn slot3(&self, key: u32) -> usize {
+        (key.wrapping_mul(0x9E37_79B1) >> 8) as usize & (self.three.len() - 1)
     }
 
-    /// The hold of lower-cased `bytes` if they are a stem prefix.
+    fn insert(&mut self, bytes: &[u8], hold: u8) {
+        let cell = match bytes {
+            [a] => &mut self.one[*a as usize],
+            [a, b] => &mut self.two[(*a as usize) << 8 | *b as usize],
+            [a, b, c] => {
+                let key = u32::from_be_bytes([0, *a, *b, *c]);
+                let mut i = self.slot3(key);
+                while self.three[i].0 != 0 && self.three[i].0 != key + 1 {
+                    i = (i + 1) & (self.three.len() - 1);
+                }
+                self.three[i].0 = key + 1;
+                let cell = &mut self.three[i].1;
+                // Stored as `hold + 1` so that 0 means unset.
+                let stored = hold.saturating_add(1);
+                *cell = if *cell == 0 { stored } else { (*cell).min(stored) };
+                return;
+            }
+            _ => return,
+        };
+        *cell = (*cell).min(hold);
+    }
+
+    /// The hold of lower-cased `bytes` (1 to 3 of them) if they are a stem prefix.
     #[inline]
     pub fn get(&self, bytes: &[u8]) -> Option<usize> {
-        if !self.first.contains(bytes[0]) {
-            return None;
-        }
-        let key = Self::key(bytes);
-        self.entries.binary_search_by_key(&key, |e| e.0).ok().map(|i| self.entries[i].1 as usize)
+        let h = match bytes {
+            [a] => self.one[*a as usize],
+            [a, b] => self.two[(*a as usize) << 8 | *b as usize],
+            [a, b, c] => {
+                // A 3-byte stem prefix starts with a 2-byte one.
+                if self.two[(*a as usize) << 8 | *b as usize] == NONE || self.three.is_empty() {
+                    return None;
+                }
+                let key = u32::from_be_bytes([0, *a, *b, *c]);
+                let mut i = self.slot3(key);
+                loop {
+                    match self.three[i] {
+                        (0, _) => return None,
+                        (k, h) if k == key + 1 => return Some(h as usize - 1),
+                        _ => i = (i + 1) & (self.three.len() - 1),
+                    }
+                }
+            }
+            _ => NONE,
+        };
+        (h != NONE).then_some(h as usize)
     }
 }
 
@@ -201,28 +258,33 @@ fn first_bytes(dfa: &hybrid::dfa::DFA) -> ByteSet {
 }
 
 fn hold_table(set: &RuleSet, hold_of_keyword: &[usize]) -> HoldTable {
-    let mut map: std::collections::BTreeMap<u32, u8> = Default::default();
-    let mut first = ByteSet::default();
+    let mut table = HoldTable::default();
+    let mut prefixes3 = 0;
+    for kid in 0..hold_of_keyword.len() {
+        let kw = set.keywords.keyword(kid);
+        prefixes3 += usize::from(kw.len().min(super::prefilter::STEM) > 3);
+    }
+    table.three = vec![(0, 0); (prefixes3 * 2).next_power_of_two().max(16)].into_boxed_slice();
     for (kid, &hold) in hold_of_keyword.iter().enumerate() {
         let kw = set.keywords.keyword(kid);
         let stem = &kw[..kw.len().min(super::prefilter::STEM)];
-        first.insert(stem[0]);
         for d in 1..stem.len() {
-            let h = map.entry(HoldTable::key(&stem[..d])).or_insert(u8::MAX);
-            *h = (*h).min(hold.min(u8::MAX as usize - 1) as u8);
+            table.insert(&stem[..d], hold.min(NONE as usize - 1) as u8);
         }
     }
-    HoldTable { entries: map.into_iter().collect(), first }
+    table
 }
 
 /// Groups the rules whose secret can begin before their keyword by the bytes it can span
 /// and begin with.
 fn reach_table(rules: &[Rule]) -> ReachTable {
-    let mut groups: Vec<(ByteSet, ByteSet, usize)> = Vec::new();
-    for r in rules {
+    let mut groups: Vec<(ByteSet, ByteSet, usize, Vec<Vec<u8>>)> = Vec::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for (ri, r) in rules.iter().enumerate() {
         let window = r.max_len.unwrap_or(super::UNBOUNDED_WINDOW);
         let Some(hir) = crate::rules::hir_of(&r.pattern) else {
-            groups.push((ByteSet::ALL, ByteSet::ALL, window));
+            groups.push((ByteSet::ALL, ByteSet::ALL, window, Vec::new()));
+            members.push(vec![ri]);
             continue;
         };
         let secret = lead::secret_hir(&hir).unwrap_or(&hir);
@@ -241,23 +303,41 @@ fn reach_table(rules: &[Rule]) -> ReachTable {
                 }
             },
         };
-        match groups.iter_mut().find(|(c, f, _)| *c == class && *f == first) {
-            Some(g) => g.2 = g.2.max(back),
-            None => groups.push((class, first, back)),
+        // The keyword's arrived part lies between the secret's start and the end of the text.
+        let mut class = class;
+        for b in r.keywords.iter().flat_map(|k| k.bytes()) {
+            class.insert_folded(b);
+        }
+        let heads = lead::heads(secret);
+        match groups.iter().position(|(c, f, _, h)| *c == class && *f == first && *h == heads) {
+            Some(g) => {
+                groups[g].2 = groups[g].2.max(back);
+                members[g].push(ri);
+            }
+            None => {
+                groups.push((class, first, back, heads));
+                members.push(vec![ri]);
+            }
         }
     }
     // Merge the overflow into the last group: wider classes and a longer reach only hold more.
     while groups.len() > REACH_GROUPS {
-        let Some((c, f, b)) = groups.pop() else { break };
+        let Some((c, f, b, _)) = groups.pop() else { break };
+        let m = members.pop().unwrap_or_default();
+        if let Some(last) = members.last_mut() {
+            last.extend(m);
+        }
         if let Some(last) = groups.last_mut() {
             last.0.union(&c);
             last.1.union(&f);
             last.2 = last.2.max(b);
+            // Merged groups accept any head.
+            last.3.clear();
         }
     }
     let mut class = Box::new([0u64; 256]);
     let mut first = Box::new([0u64; 256]);
-    for (g, (c, f, _)) in groups.iter().enumerate() {
+    for (g, (c, f, _, _)) in groups.iter().enumerate() {
         for b in 0..=255u8 {
             if c.contains(b) {
                 class[b as usize] |= 1 << g;
@@ -267,9 +347,9 @@ fn reach_table(rules: &[Rule]) -> ReachTable {
             }
         }
     }
-    let max_back = groups.iter().map(|g| g.2).max().unwrap_or(0);
-    let within = (0..=max_back)
-        .map(|d| groups.iter().enumerate().filter(|(_, g)| g.2 >= d).fold(0u64, |m, (i, _)| m | 1 << i))
-        .collect();
-    ReachTable { class, first, within }
+    let back = groups.iter().map(|g| g.2).collect();
+    let heads: Vec<Vec<Vec<u8>>> = groups.iter().map(|g| g.3.clone()).collect();
+    let headless = heads.iter().enumerate().filter(|(_, h)| h.is_empty()).fold(0u64, |m, (i, _)| m | 1 << i);
+    let head_len = heads.iter().map(|h| h.iter().map(Vec::len).max().unwrap_or(0)).collect();
+    ReachTable { class, first, back, rules: members, heads, headless, head_len }
 }

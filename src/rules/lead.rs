@@ -42,6 +42,9 @@ pub struct Lead {
     pub secret_after: usize,
 }
 
+/// What decides where a [`Lead`] puts the starts of a hit.
+pub type StartKey<'a> = (&'a [(usize, Vec<Vec<u8>>)], &'a [bool; 256]);
+
 /// "Can begin up to `back` bytes before a keyword, and every byte in between is in `class`."
 /// The class is over original (not lower-cased) bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -84,7 +87,7 @@ impl ByteSet {
 
 impl Lead {
     /// What decides the starts of a hit: rules whose keys are equal try the same starts.
-    pub fn start_key(&self) -> (&[(usize, Vec<Vec<u8>>)], &[bool; 256]) {
+    pub fn start_key(&self) -> StartKey<'_> {
         (&self.offsets, &self.before)
     }
 
@@ -126,7 +129,9 @@ pub fn lead(hir: &Hir, keywords: &[String]) -> Option<Lead> {
     let mut tries = Vec::new();
     for optional in [false, true] {
         for long_counts in [false, true] {
-            for max_class in [MAX_CLASS, WIDE_CLASS] {
+            // A narrow limit of 1 turns every class into a wildcard: fewer alternatives, so
+            // the prefixes reach further.
+            for max_class in [MAX_CLASS, WIDE_CLASS, 1] {
                 tries.push(Limits { max_class, long_counts, optional });
             }
         }
@@ -214,8 +219,11 @@ pub fn secret_reach_of_windowed(hir: &Hir, keywords: &[String]) -> Option<(ByteS
         let (from_secret, secret) = match b.kind() {
             HirKind::Concat(items) => {
                 let Some(i) = items.iter().position(has_secret) else { continue };
-                // Some run of items right before the secret always holds a keyword.
-                if (0..i).rev().any(|j| lead(&Hir::concat(items[j..i].to_vec()), keywords).is_some()) {
+                // Some run of items right before the secret always holds a keyword, or what
+                // comes before the secret always ends with one.
+                if (0..i).rev().any(|j| lead(&Hir::concat(items[j..i].to_vec()), keywords).is_some())
+                    || ends_with_keyword(&Hir::concat(items[..i].to_vec()), keywords)
+                {
                     continue;
                 }
                 // What follows the secret matters only if a keyword fits in it.
@@ -232,6 +240,58 @@ pub fn secret_reach_of_windowed(hir: &Hir, keywords: &[String]) -> Option<(ByteS
         first.union(&first_bytes(&secret).0);
     }
     any.then_some((class, first))
+}
+
+/// Whether every match of `hir` holds a keyword within a bounded distance of its end: the
+/// prefixes of the reversed expression contain a reversed keyword.
+fn ends_with_keyword(hir: &Hir, keywords: &[String]) -> bool {
+    let reversed: Vec<String> =
+        keywords.iter().map(|k| String::from_utf8_lossy(&k.bytes().rev().collect::<Vec<u8>>()).into_owned()).collect();
+    lead(&reverse(hir), &reversed).is_some()
+}
+
+/// The expression matching the reversed strings (look-arounds dropped: prefix analysis
+/// ignores them anyway).
+fn reverse(hir: &Hir) -> Hir {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Hir::empty(),
+        HirKind::Literal(lit) => Hir::literal(lit.0.iter().rev().copied().collect::<Vec<u8>>()),
+        HirKind::Class(_) => hir.clone(),
+        HirKind::Capture(cap) => reverse(&cap.sub),
+        HirKind::Repetition(rep) => Hir::repetition(regex_syntax::hir::Repetition {
+            min: rep.min,
+            max: rep.max,
+            greedy: rep.greedy,
+            sub: Box::new(reverse(&rep.sub)),
+        }),
+        HirKind::Concat(items) => Hir::concat(items.iter().rev().map(reverse).collect()),
+        HirKind::Alternation(branches) => Hir::alternation(branches.iter().map(reverse).collect()),
+    }
+}
+
+/// Lower-cased strings (with [`WILD`] bytes, at most 8 long) one of which begins every
+/// match of `hir`; empty when they do not narrow anything down (a wildcard first byte).
+pub fn heads(hir: &Hir) -> Vec<Vec<u8>> {
+    let limits = Limits { max_class: WIDE_CLASS, long_counts: false, optional: true };
+    let Some(set) = prefixes(hir, limits) else { return Vec::new() };
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    for (p, _) in set {
+        let p: Vec<u8> = p.into_iter().filter(|&b| b != MARK).take(8).collect();
+        // All wildcards, or one byte (the first-byte set says as much): no constraint.
+        if p.len() < 2 || p.iter().all(|&b| b == WILD) {
+            return Vec::new();
+        }
+        out.push(p);
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Whether the lower-cased `text` can be the beginning of something starting with one of
+/// `heads` (compared as far as `text` goes; empty `heads` accept anything).
+pub fn fits_heads(heads: &[Vec<u8>], text: &[u8]) -> bool {
+    heads.is_empty() || heads.iter().any(|h| h.iter().zip(text).all(|(&p, &t)| p == WILD || p == t))
 }
 
 /// The bytes a match of `hir` can begin with, and whether it can be empty.

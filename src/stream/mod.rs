@@ -174,6 +174,11 @@ impl StreamRedactor {
         self.status
     }
 
+    /// What holds the text back now (for holdback reports).
+    pub fn held_by(&self) -> crate::detect::Why {
+        self.frontier.why
+    }
+
     fn step(&mut self, end: bool) {
         let bound =
             self.frontier.advance(&self.rules, self.buf.as_bytes(), &self.lower, self.base, end, &mut self.ready);
@@ -238,6 +243,9 @@ impl StreamRedactor {
 
     /// Drops the part of the buffer nobody needs any more, in place.
     fn trim(&mut self) {
+        if self.buf.len() < 2 * TRIM_AT {
+            return;
+        }
         let mut keep = self.frontier.keep_from(&self.rules, self.released).max(self.base);
         if keep - self.base < TRIM_AT || keep - self.base < self.buf.len() / 2 {
             return;
