@@ -18,6 +18,7 @@ use std::{
 use divan::{black_box, counter::BytesCount, AllocProfiler, Bencher};
 use secretgate::{
     corpus,
+    detect::Why,
     stream::{Policy, StreamRedactor},
     RuleSet, Scratch,
 };
@@ -81,12 +82,21 @@ fn report(kind: &str) {
     let mut held = Vec::with_capacity(deltas.len());
     let mut arrived = Vec::with_capacity(text.len());
     let mut delay = Vec::with_capacity(text.len());
+    // Held bytes summed per reason (the rule behind it, where there is one).
+    let mut reasons: std::collections::HashMap<String, usize> = Default::default();
     for (push, d) in deltas.iter().enumerate() {
         arrived.extend(std::iter::repeat_n(push, d.len()));
         let before = r.released();
         let _ = r.push(d);
         delay.extend((before..r.released()).map(|b| push - arrived[b]));
         held.push(r.held());
+        let reason = match r.held_by() {
+            Why::Candidate(rule) => format!("undecided match of {}", rules().rule(rule).id),
+            Why::Reach(rule) => format!("could begin a {} secret", rules().rule(rule).id),
+            Why::Finding(rule) => format!("finding of {}", rules().rule(rule).id),
+            other => format!("{other:?}"),
+        };
+        *reasons.entry(reason).or_default() += r.held();
     }
     let before = r.released();
     let _ = r.finish();
@@ -106,6 +116,12 @@ fn report(kind: &str) {
         delay[delay.len() - 1],
         zero * 100.0,
     );
+    let total: usize = reasons.values().sum();
+    let mut reasons: Vec<_> = reasons.into_iter().filter(|(_, n)| *n > 0).collect();
+    reasons.sort_by_key(|(k, n)| (std::cmp::Reverse(*n), k.clone()));
+    for (reason, n) in reasons.iter().take(6) {
+        println!("    {:5.1}% of held bytes: {reason}", 100.0 * *n as f64 / total.max(1) as f64);
+    }
 }
 
 #[divan::bench(args = KINDS, sample_count = 10, sample_size = 1)]

@@ -141,7 +141,7 @@ impl Frontier {
         let (mut bound, mut why) = if end {
             (to, Why::Nothing)
         } else {
-            let (reach, who) = self.reach_bound(plan, text, lower, base, to, pending_from);
+            let (reach, who) = self.reach_bound(plan, text, base, to, pending_from);
             if reach < hold_bound {
                 (reach, who)
             } else {
@@ -224,7 +224,6 @@ impl Frontier {
         &mut self,
         plan: &StreamPlan,
         text: &[u8],
-        lower: &[u8],
         base: usize,
         to: usize,
         pending_from: usize,
@@ -238,14 +237,12 @@ impl Frontier {
             let floor = pending_from.saturating_sub(reach.back[g]).max(base);
             let mut s = self.start[g];
             let unchecked = (reach.headless | self.verified) & 1 << g == 0;
-            if s < floor || (unchecked && !crate::rules::lead::fits_heads(&reach.heads[g], &lower[s - base..to - base]))
-            {
+            if s < floor || (unchecked && !reach.fits(g, &text[s - base..to - base])) {
                 // Look further on in the run for a start that can still be one.
                 let from = if s < floor { floor } else { s + 1 };
                 match (from..to).find(|&at| {
                     reach.first[text[at - base] as usize] & 1 << g != 0
-                        && (reach.headless & 1 << g != 0
-                            || crate::rules::lead::fits_heads(&reach.heads[g], &lower[at - base..to - base]))
+                        && (reach.headless & 1 << g != 0 || reach.fits(g, &text[at - base..to - base]))
                 }) {
                     Some(at) => s = at,
                     None => {

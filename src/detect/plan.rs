@@ -49,12 +49,21 @@ pub(crate) struct ReachTable {
     pub back: Vec<usize>,
     /// Per group: its rules (for holdback reports).
     pub rules: Vec<Vec<usize>>,
-    /// Per group: lower-cased strings its secrets begin with (empty: any).
-    pub heads: Vec<Vec<Vec<u8>>>,
     /// The groups without heads.
     pub headless: u64,
-    /// Per group: its longest head.
+    /// Per group: how many leading bytes `head_bytes` constrains.
     pub head_len: Vec<usize>,
+    /// Per group and offset: the bytes some head allows there (over original bytes, case
+    /// folded) — a superset test of "fits a head" that costs one lookup per byte.
+    pub head_bytes: Vec<Vec<ByteSet>>,
+}
+
+impl ReachTable {
+    /// Whether `text` (the original bytes from a candidate start) can begin a head of group `g`.
+    #[inline]
+    pub fn fits(&self, g: usize, text: &[u8]) -> bool {
+        self.head_bytes[g].iter().zip(text).all(|(set, &b)| set.contains(b))
+    }
 }
 
 impl ReachTable {
@@ -278,7 +287,7 @@ fn hold_table(set: &RuleSet, hold_of_keyword: &[usize]) -> HoldTable {
 /// Groups the rules whose secret can begin before their keyword by the bytes it can span
 /// and begin with.
 fn reach_table(rules: &[Rule]) -> ReachTable {
-    let mut groups: Vec<(ByteSet, ByteSet, usize, Vec<Vec<u8>>)> = Vec::new();
+    let mut groups: Vec<(ByteSet, ByteSet, usize, Vec<ByteSet>)> = Vec::new();
     let mut members: Vec<Vec<usize>> = Vec::new();
     for (ri, r) in rules.iter().enumerate() {
         let window = r.max_len.unwrap_or(super::UNBOUNDED_WINDOW);
@@ -308,7 +317,8 @@ fn reach_table(rules: &[Rule]) -> ReachTable {
         for b in r.keywords.iter().flat_map(|k| k.bytes()) {
             class.insert_folded(b);
         }
-        let heads = lead::heads(secret);
+        // Bytes per leading position of the secret: a cheap test that a start can be one.
+        let heads = lead::positions(secret).0;
         match groups.iter().position(|(c, f, _, h)| *c == class && *f == first && *h == heads) {
             Some(g) => {
                 groups[g].2 = groups[g].2.max(back);
@@ -348,8 +358,8 @@ fn reach_table(rules: &[Rule]) -> ReachTable {
         }
     }
     let back = groups.iter().map(|g| g.2).collect();
-    let heads: Vec<Vec<Vec<u8>>> = groups.iter().map(|g| g.3.clone()).collect();
-    let headless = heads.iter().enumerate().filter(|(_, h)| h.is_empty()).fold(0u64, |m, (i, _)| m | 1 << i);
-    let head_len = heads.iter().map(|h| h.iter().map(Vec::len).max().unwrap_or(0)).collect();
-    ReachTable { class, first, back, rules: members, heads, headless, head_len }
+    let head_bytes: Vec<Vec<ByteSet>> = groups.iter().map(|g| g.3.clone()).collect();
+    let headless = head_bytes.iter().enumerate().filter(|(_, h)| h.len() < 2).fold(0u64, |m, (i, _)| m | 1 << i);
+    let head_len = head_bytes.iter().map(Vec::len).collect();
+    ReachTable { class, first, back, rules: members, headless, head_len, head_bytes }
 }

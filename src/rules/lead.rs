@@ -269,29 +269,75 @@ fn reverse(hir: &Hir) -> Hir {
     }
 }
 
-/// Lower-cased strings (with [`WILD`] bytes, at most 8 long) one of which begins every
-/// match of `hir`; empty when they do not narrow anything down (a wildcard first byte).
-pub fn heads(hir: &Hir) -> Vec<Vec<u8>> {
-    let limits = Limits { max_class: WIDE_CLASS, long_counts: false, optional: true };
-    let Some(set) = prefixes(hir, limits) else { return Vec::new() };
-    let mut out: Vec<Vec<u8>> = Vec::new();
-    for (p, _) in set {
-        let p: Vec<u8> = p.into_iter().filter(|&b| b != MARK).take(8).collect();
-        // All wildcards, or one byte (the first-byte set says as much): no constraint.
-        if p.len() < 2 || p.iter().all(|&b| b == WILD) {
-            return Vec::new();
-        }
-        out.push(p);
-    }
-    out.sort_unstable();
-    out.dedup();
-    out
-}
+/// Most positions [`positions`] describes.
+const MAX_POSITIONS: usize = 16;
 
-/// Whether the lower-cased `text` can be the beginning of something starting with one of
-/// `heads` (compared as far as `text` goes; empty `heads` accept anything).
-pub fn fits_heads(heads: &[Vec<u8>], text: &[u8]) -> bool {
-    heads.is_empty() || heads.iter().any(|h| h.iter().zip(text).all(|(&p, &t)| p == WILD || p == t))
+/// For the first positions of every match of `hir`, the bytes that can stand there, and
+/// whether the expression always matches exactly that many bytes.
+pub fn positions(hir: &Hir) -> (Vec<ByteSet>, bool) {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => (Vec::new(), true),
+        HirKind::Literal(lit) => {
+            let sets: Vec<ByteSet> = lit
+                .0
+                .iter()
+                .map(|&b| {
+                    let mut s = ByteSet::default();
+                    s.insert(b);
+                    s
+                })
+                .collect();
+            (sets, true)
+        }
+        HirKind::Class(_) => (vec![bytes_of(hir)], true),
+        HirKind::Capture(cap) => positions(&cap.sub),
+        HirKind::Repetition(rep) => {
+            let (one, fixed) = positions(&rep.sub);
+            if fixed && !one.is_empty() {
+                let mut all = Vec::new();
+                for _ in 0..rep.min {
+                    if all.len() >= MAX_POSITIONS {
+                        break;
+                    }
+                    all.extend_from_slice(&one);
+                }
+                let exact = rep.max == Some(rep.min) && all.len() < MAX_POSITIONS;
+                all.truncate(MAX_POSITIONS);
+                (all, exact)
+            } else if rep.min >= 1 {
+                (one, false)
+            } else {
+                (Vec::new(), false)
+            }
+        }
+        HirKind::Concat(items) => {
+            let mut all = Vec::new();
+            for item in items {
+                let (p, fixed) = positions(item);
+                all.extend(p);
+                if !fixed || all.len() >= MAX_POSITIONS {
+                    all.truncate(MAX_POSITIONS);
+                    return (all, false);
+                }
+            }
+            (all, true)
+        }
+        HirKind::Alternation(branches) => {
+            let each: Vec<(Vec<ByteSet>, bool)> = branches.iter().map(positions).collect();
+            let len = each.iter().map(|(p, _)| p.len()).min().unwrap_or(0);
+            let fixed = each.iter().all(|(p, f)| *f && p.len() == len);
+            let merged = (0..len)
+                .map(|i| {
+                    let mut set = ByteSet::default();
+                    for (p, _) in &each {
+                        set.union(&p[i]);
+                    }
+                    set
+                })
+                .collect();
+            (merged, fixed)
+        }
+    }
 }
 
 /// The bytes a match of `hir` can begin with, and whether it can be empty.
