@@ -245,3 +245,28 @@ proptest! {
         check_invariant(s, &text, &cuts);
     }
 }
+
+#[test]
+#[ignore]
+fn perf_loop() {
+    let rules = builtin();
+    rules.prepare_streaming();
+    let text = corpus::prose(1, 1_000_000);
+    let mut deltas = Vec::new();
+    let mut rest = text.as_str();
+    while !rest.is_empty() {
+        let cut = rest.char_indices().nth(4).map_or(rest.len(), |(i, _)| i);
+        let (d, tail) = rest.split_at(cut);
+        rest = tail;
+        deltas.push(d);
+    }
+    for _ in 0..40 {
+        let t = std::time::Instant::now();
+        let mut r = StreamRedactor::new(rules.clone(), Policy::default());
+        let mut n = 0;
+        for d in &deltas {
+            n += r.push(d).text.len();
+        }
+        eprintln!("LOOP {:?} {n}", t.elapsed());
+    }
+}
