@@ -8,6 +8,7 @@
 
 mod file;
 pub mod lead;
+pub mod shape;
 
 use std::{fmt, path::Path};
 
