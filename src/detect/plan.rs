@@ -318,7 +318,11 @@ fn reach_table(rules: &[Rule]) -> ReachTable {
             class.insert_folded(b);
         }
         // Bytes per leading position of the secret: a cheap test that a start can be one.
-        let heads = lead::positions(secret).0;
+        // Trailing positions the class already implies test nothing.
+        let mut heads = lead::positions(secret).0;
+        while heads.last().is_some_and(|h| class.is_subset(h)) {
+            heads.pop();
+        }
         match groups.iter().position(|(c, f, _, h)| *c == class && *f == first && *h == heads) {
             Some(g) => {
                 groups[g].2 = groups[g].2.max(back);
@@ -330,6 +334,29 @@ fn reach_table(rules: &[Rule]) -> ReachTable {
             }
         }
     }
+    // A group whose every possible start is also one of another's, no further back, adds
+    // nothing to the bound: drop it (fewer groups to follow per byte).
+    let dominated = |a: &(ByteSet, ByteSet, usize, Vec<ByteSet>), b: &(ByteSet, ByteSet, usize, Vec<ByteSet>)| {
+        a.0.is_subset(&b.0)
+            && a.1.is_subset(&b.1)
+            && a.2 <= b.2
+            && b.3.len() <= a.3.len()
+            && b.3.iter().zip(&a.3).all(|(hb, ha)| ha.is_subset(hb))
+    };
+    let mut keep = vec![true; groups.len()];
+    for i in 0..groups.len() {
+        for j in 0..groups.len() {
+            // Of two equal groups, keep the first.
+            if i != j && keep[j] && dominated(&groups[i], &groups[j]) && !(j > i && dominated(&groups[j], &groups[i])) {
+                keep[i] = false;
+                break;
+            }
+        }
+    }
+    let mut kept = keep.iter();
+    groups.retain(|_| kept.next().copied().unwrap_or(true));
+    let mut kept = keep.iter();
+    members.retain(|_| kept.next().copied().unwrap_or(true));
     // Merge the overflow into the last group: wider classes and a longer reach only hold more.
     while groups.len() > REACH_GROUPS {
         let Some((c, f, b, _)) = groups.pop() else { break };

@@ -34,6 +34,9 @@ impl ByteSet {
             *a |= b;
         }
     }
+    pub fn is_subset(&self, other: &ByteSet) -> bool {
+        self.0.iter().zip(other.0).all(|(a, b)| a & !b == 0)
+    }
 }
 
 /// Most positions [`positions`] describes.
