@@ -161,6 +161,9 @@ pub(crate) struct StreamPlan {
     pub max_back: usize,
 }
 
+/// Leading positions of a secret checked against a candidate start.
+const HEAD_POSITIONS: usize = 8;
+
 /// Most reach groups tracked separately; the rest share the last one.
 const REACH_GROUPS: usize = 64;
 
@@ -319,7 +322,10 @@ fn reach_table(rules: &[Rule]) -> ReachTable {
         }
         // Bytes per leading position of the secret: a cheap test that a start can be one.
         // Trailing positions the class already implies test nothing.
+        // (Dropping a position only loosens the test, so it is always safe; these cost more
+        // per push than they hold back.)
         let mut heads = lead::positions(secret).0;
+        heads.truncate(HEAD_POSITIONS);
         while heads.last().is_some_and(|h| class.is_subset(h)) {
             heads.pop();
         }
