@@ -201,8 +201,8 @@ impl Frontier {
             self.start.resize(reach.back.len(), 0);
         }
         let mut started = self.started;
-        for i in self.len..to {
-            let b = text[i - base] as usize;
+        for (i, &b) in (self.len..).zip(&text[self.len - base..to - base]) {
+            let b = b as usize;
             let in_class = reach.class[b];
             started &= in_class;
             let mut new = reach.first[b] & in_class & !started;
@@ -234,8 +234,12 @@ impl Frontier {
         while groups != 0 {
             let g = groups.trailing_zeros() as usize;
             groups &= groups - 1;
-            let floor = pending_from.saturating_sub(reach.back[g]).max(base);
             let mut s = self.start[g];
+            // Its bound is at least its start: no better than what we have.
+            if s >= bound {
+                continue;
+            }
+            let floor = pending_from.saturating_sub(reach.back[g]).max(base);
             let unchecked = (reach.headless | self.verified) & 1 << g == 0;
             if s < floor || (unchecked && !reach.fits(g, &text[s - base..to - base])) {
                 // Look further on in the run for a start that can still be one.
@@ -283,28 +287,25 @@ impl Frontier {
                 word.starts_with(have)
             }
         });
-        let Some(mut sid) = self.ac.or_else(|| kw.stream_start()) else { return };
-        for i in self.len..to {
-            let (next, stems) = kw.stream_step(sid, lower[i - base]);
-            sid = next;
-            if stems {
-                let end = i + 1;
-                kw.stems_at(sid, |stem_len, kids| {
-                    let start = end - stem_len;
-                    for &kid in kids {
-                        let word = kw.keyword(kid);
-                        let have = &lower[start - base..];
-                        if have.len() >= word.len() {
-                            if have.starts_with(word) {
-                                hits.push((kid, start));
-                            }
-                        } else if word.starts_with(have) {
-                            pending.push((kid, start));
+        let Some(sid) = self.ac.or_else(|| kw.stream_start()) else { return };
+        let from = self.len;
+        let sid = kw.stream_walk(sid, &lower[from - base..to - base], |i, sid| {
+            let end = from + i + 1;
+            kw.stems_at(sid, |stem_len, kids| {
+                let start = end - stem_len;
+                for &kid in kids {
+                    let word = kw.keyword(kid);
+                    let have = &lower[start - base..];
+                    if have.len() >= word.len() {
+                        if have.starts_with(word) {
+                            hits.push((kid, start));
                         }
+                    } else if word.starts_with(have) {
+                        pending.push((kid, start));
                     }
-                });
-            }
-        }
+                }
+            });
+        });
         self.ac = Some(sid);
     }
 

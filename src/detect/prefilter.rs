@@ -182,16 +182,18 @@ impl Keywords {
         self.dfa.as_ref().and_then(|dfa| dfa.start_state(Anchored::No).ok())
     }
 
-    /// The state after the lower-cased byte `b`; `true` when stems end here.
+    /// Walks the lower-cased `bytes` from state `sid`; calls `on_stems(i, state)` after each
+    /// byte `i` where stems end. Returns the state after the last byte.
     #[inline]
-    pub fn stream_step(&self, sid: StateID, b: u8) -> (StateID, bool) {
-        match &self.dfa {
-            Some(dfa) => {
-                let next = dfa.next_state(Anchored::No, sid, b);
-                (next, dfa.is_special(next) && dfa.is_match(next))
+    pub fn stream_walk(&self, mut sid: StateID, bytes: &[u8], mut on_stems: impl FnMut(usize, StateID)) -> StateID {
+        let Some(dfa) = &self.dfa else { return sid };
+        for (i, &b) in bytes.iter().enumerate() {
+            sid = dfa.next_state(Anchored::No, sid, b);
+            if dfa.is_special(sid) && dfa.is_match(sid) {
+                on_stems(i, sid);
             }
-            None => (sid, false),
         }
+        sid
     }
 
     /// Calls `f(stem_len, keywords)` for every stem ending in match state `sid`.
