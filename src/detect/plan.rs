@@ -363,6 +363,16 @@ fn reach_table(rules: &[Rule]) -> ReachTable {
     groups.retain(|_| kept.next().copied().unwrap_or(true));
     let mut kept = keep.iter();
     members.retain(|_| kept.next().copied().unwrap_or(true));
+    // Groups without heads and with the longest reach first: they usually set the bound at
+    // the start of the current run, and the rest are skipped (see `Frontier::reach_bound`).
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by_key(|&i| (groups[i].3.len() >= 2, std::cmp::Reverse(groups[i].2)));
+    let (mut sorted_groups, mut sorted_members) = (Vec::new(), Vec::new());
+    for i in order {
+        sorted_groups.push(std::mem::take(&mut groups[i]));
+        sorted_members.push(std::mem::take(&mut members[i]));
+    }
+    let (mut groups, mut members) = (sorted_groups, sorted_members);
     // Merge the overflow into the last group: wider classes and a longer reach only hold more.
     while groups.len() > REACH_GROUPS {
         let Some((c, f, b, _)) = groups.pop() else { break };
