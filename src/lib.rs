@@ -9,6 +9,8 @@ pub mod corpus;
 pub mod detect;
 pub mod rules;
 pub mod stream;
+#[cfg(test)]
+mod test_rules;
 
 pub use detect::{Finding, RuleSet, Scratch, Span, Style};
 pub use stream::StreamRedactor;

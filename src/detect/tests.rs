@@ -3,19 +3,10 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::rules;
-
-fn set(toml: &str) -> RuleSet {
-    RuleSet::new(rules::parse("test.toml", toml).expect("rules parse")).expect("rule set")
-}
-
-fn rule(id: &str, regex: &str, keywords: &[&str], extra: &str) -> String {
-    let kw: Vec<String> = keywords.iter().map(|k| format!("{k:?}")).collect();
-    format!(
-        "[[rules]]\nid = {id:?}\ntitle = \"t\"\nregex = '''{regex}'''\nkeywords = [{}]\nconfidence = \"high\"\n{extra}\nexamples = [\"x\"]\nnegative_examples = [\"y\"]\n\n",
-        kw.join(", ")
-    )
-}
+use crate::{
+    rules,
+    test_rules::{rule, set},
+};
 
 /// `(rule id, secret text)` of every finding.
 fn found(set: &RuleSet, text: &str) -> Vec<(String, String)> {

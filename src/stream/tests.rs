@@ -6,18 +6,10 @@ use std::sync::{Arc, OnceLock};
 use proptest::prelude::*;
 
 use super::*;
-use crate::{corpus, detect::redact, rules};
+use crate::{corpus, detect::redact, test_rules::rule};
 
 fn set(toml: &str) -> Arc<RuleSet> {
-    Arc::new(RuleSet::new(rules::parse("test.toml", toml).expect("rules parse")).expect("rule set"))
-}
-
-fn rule(id: &str, regex: &str, keywords: &[&str], extra: &str) -> String {
-    let kw: Vec<String> = keywords.iter().map(|k| format!("{k:?}")).collect();
-    format!(
-        "[[rules]]\nid = {id:?}\ntitle = \"t\"\nregex = '''{regex}'''\nkeywords = [{}]\nconfidence = \"high\"\n{extra}\nexamples = [\"x\"]\nnegative_examples = [\"y\"]\n\n",
-        kw.join(", ")
-    )
+    Arc::new(crate::test_rules::set(toml))
 }
 
 fn builtin() -> Arc<RuleSet> {
