@@ -222,8 +222,85 @@ fn proptest_cases() -> u32 {
     std::env::var("SECRETGATE_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
 }
 
+/// Pieces of real formats, context and noise that the built-in rules care about.
+const SOUP: &[&str] = &[
+    "ghp_",
+    "github_pat_",
+    "sk-",
+    "sk-proj-",
+    "sk-ant-api03-",
+    "AKIA",
+    "ASIA",
+    "xoxb-",
+    "glpat-",
+    "AIza",
+    "eyJ",
+    "-----BEGIN ",
+    "RSA ",
+    "PRIVATE KEY-----",
+    "-----END ",
+    "password",
+    "token",
+    "secret",
+    "api_key",
+    "=",
+    ": ",
+    "\"",
+    "'",
+    "\\n",
+    "%2F",
+    "://",
+    "@",
+    "user:",
+    "https://",
+    "T3BlbkFJ",
+    "JQQJ9",
+    "AZDO",
+    "NRAL",
+    "Q~",
+    ".atlasv1.",
+    ":AA",
+    "-us1",
+    "key-",
+    "1234",
+    "9f8e",
+    "Zx9",
+    "abcdefgh",
+    "ABCDEFGH",
+    "0123456789",
+    "q1W2e3R4t5Y6u7I8",
+    " ",
+    "\n",
+    "\t",
+    "é",
+    "😀",
+    "你好",
+    "_",
+    "-",
+    ".",
+    "/",
+    "+",
+];
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: proptest_cases(), ..ProptestConfig::default() })]
+
+    /// The built-in rules on soups of format pieces, cut anywhere: same as one-shot, no panic.
+    #[test]
+    fn builtin_rules_on_format_soup(
+        pieces in proptest::collection::vec(0..SOUP.len(), 0..60),
+        repeat in proptest::collection::vec(1usize..40, 60),
+        cuts in proptest::collection::vec(0usize..2000, 0..40),
+    ) {
+        let text: String = pieces
+            .iter()
+            .zip(&repeat)
+            .map(|(&i, &n)| if SOUP[i].len() == 1 { SOUP[i].repeat(n % 8 + 1) } else { SOUP[i].to_string() })
+            .collect();
+        let mut cuts: Vec<usize> = cuts.into_iter().filter(|&c| c < text.len() && text.is_char_boundary(c)).collect();
+        cuts.sort_unstable();
+        check_invariant(&builtin(), &text, &cuts);
+    }
 
     /// Random texts over an alphabet dense in keyword pieces, random cuts.
     #[test]
