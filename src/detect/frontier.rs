@@ -391,11 +391,21 @@ impl Frontier {
     /// secret of theirs can begin.
     fn pending_keywords(&self, plan: &StreamPlan, lower: &[u8], base: usize, to: usize) -> (usize, usize, Why) {
         let (mut from, mut bound, mut why) = (to, to, Why::Nothing);
-        for d in 1..=3.min(to - base) {
-            if let Some(hold) = plan.hold.get(&lower[to - d - base..to - base]) {
-                from = to - d;
-                if to - d + hold < bound {
-                    (bound, why) = (to - d + hold, Why::KeywordPrefix);
+        match self.ac.and_then(|sid| plan.state_holds.get(sid)) {
+            Some((depth, back)) => {
+                from = to - depth;
+                if back > 0 {
+                    (bound, why) = (to - back, Why::KeywordPrefix);
+                }
+            }
+            None => {
+                for d in 1..=3.min(to - base) {
+                    if let Some(hold) = plan.hold.get(&lower[to - d - base..to - base]) {
+                        from = to - d;
+                        if to - d + hold < bound {
+                            (bound, why) = (to - d + hold, Why::KeywordPrefix);
+                        }
+                    }
                 }
             }
         }

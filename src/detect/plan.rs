@@ -146,6 +146,65 @@ impl HoldTable {
     }
 }
 
+/// Per keyword-automaton state: how many trailing bytes may begin a keyword (`depth`) and how
+/// far back from the end a secret of such a keyword can begin (`back`), read off the state
+/// instead of looking up the last bytes on every push.
+#[derive(Debug, Default)]
+pub(crate) struct StateHolds {
+    /// Indexed by `state id >> shift`: `(depth, back)`.
+    table: Vec<(u8, u8)>,
+    shift: u32,
+}
+
+impl StateHolds {
+    fn new(set: &RuleSet, hold: &HoldTable) -> StateHolds {
+        let states = set.keywords.stream_states();
+        let ids: Vec<usize> = states.iter().map(|(sid, _)| sid.as_usize()).collect();
+        let gcd = ids.iter().fold(0usize, |g, &id| gcd(g, id));
+        let shift = if gcd == 0 { 0 } else { gcd.trailing_zeros() };
+        let size = ids.iter().map(|&id| (id >> shift) + 1).max().unwrap_or(0);
+        // Dense only when state ids are multiples of one power of two (they index a
+        // transition table); otherwise every lookup falls back to the byte tables.
+        if gcd != 0 && gcd != 1 << shift || size > 1 << 22 {
+            return StateHolds::default();
+        }
+        let mut table = vec![(u8::MAX, 0); size];
+        for (sid, path) in &states {
+            let (mut depth, mut back) = (0usize, 0usize);
+            for d in 1..=3.min(path.len()) {
+                if let Some(h) = hold.get(&path[path.len() - d..]) {
+                    depth = d;
+                    back = back.max(d.saturating_sub(h));
+                }
+            }
+            table[sid.as_usize() >> shift] = (depth as u8, back as u8);
+        }
+        StateHolds { table, shift }
+    }
+
+    /// Whether states are looked up in the table (else the byte tables are used).
+    pub fn is_dense(&self) -> bool {
+        !self.table.is_empty()
+    }
+
+    /// `(depth, back)` of keyword-automaton state `sid`, if known.
+    #[inline]
+    pub fn get(&self, sid: aho_corasick::automaton::StateID) -> Option<(usize, usize)> {
+        match self.table.get(sid.as_usize() >> self.shift) {
+            Some(&(d, b)) if d != u8::MAX => Some((d as usize, b as usize)),
+            _ => None,
+        }
+    }
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct StreamPlan {
     pub units: Vec<Unit>,
@@ -156,6 +215,7 @@ pub(crate) struct StreamPlan {
     /// Per keyword: offset from its start where a secret of one of its rules can begin.
     pub hold_of_keyword: Vec<usize>,
     pub hold: HoldTable,
+    pub state_holds: StateHolds,
     pub reach: ReachTable,
     /// The largest `back` of any unit.
     pub max_back: usize,
@@ -234,9 +294,10 @@ impl StreamPlan {
             }
         }
         let hold = hold_table(set, &hold_of_keyword);
+        let state_holds = StateHolds::new(set, &hold);
         let reach = reach_table(rules);
         let max_back = units.iter().map(|u| u.back).max().unwrap_or(0);
-        StreamPlan { units, units_of_keyword, keywordless, hold_of_keyword, hold, reach, max_back }
+        StreamPlan { units, units_of_keyword, keywordless, hold_of_keyword, hold, state_holds, reach, max_back }
     }
 }
 

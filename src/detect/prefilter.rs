@@ -196,6 +196,30 @@ impl Keywords {
         sid
     }
 
+    /// Every state the automaton reaches on lower-cased text, with a shortest such text. Each
+    /// state stands for the longest suffix of the text read that begins a stem, so that text
+    /// tells which suffixes begin stems.
+    pub fn stream_states(&self) -> Vec<(StateID, Vec<u8>)> {
+        let (Some(dfa), Some(start)) = (&self.dfa, self.stream_start()) else { return Vec::new() };
+        let mut seen = std::collections::HashMap::new();
+        seen.insert(start, Vec::new());
+        let mut queue = std::collections::VecDeque::from([start]);
+        while let Some(sid) = queue.pop_front() {
+            let path = seen[&sid].clone();
+            for b in (0..=255u8).filter(|b| !b.is_ascii_uppercase()) {
+                let next = dfa.next_state(Anchored::No, sid, b);
+                if dfa.is_dead(next) || seen.contains_key(&next) {
+                    continue;
+                }
+                let mut p = path.clone();
+                p.push(b);
+                seen.insert(next, p);
+                queue.push_back(next);
+            }
+        }
+        seen.into_iter().collect()
+    }
+
     /// Calls `f(stem_len, keywords)` for every stem ending in match state `sid`.
     pub fn stems_at(&self, sid: StateID, mut f: impl FnMut(usize, &[usize])) {
         let Some(dfa) = &self.dfa else { return };
