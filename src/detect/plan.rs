@@ -183,6 +183,7 @@ impl StateHolds {
     }
 
     /// Whether states are looked up in the table (else the byte tables are used).
+    #[cfg(test)]
     pub fn is_dense(&self) -> bool {
         !self.table.is_empty()
     }
