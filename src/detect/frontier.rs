@@ -12,8 +12,11 @@
 //!
 //! The bound returned by [`Frontier::advance`] is the release frontier: the earliest start of
 //! an undecided candidate, of an unresolved finding, or of a secret that a keyword not yet
-//! (completely) arrived could bring — its `Lead` says how far before the keyword that secret
-//! can begin (`secret_reach`, through which bytes) and how far after (`secret_after`).
+//! (completely) arrived could bring. For the last, the plan's hold table (read off the keyword
+//! automaton's state) says how far into a pending keyword its secret can begin, and its reach
+//! groups — followed byte by byte: the current run of a group's bytes, its first byte that can
+//! begin a secret, the secret's leading positions — say where a secret that begins *before*
+//! its keyword could have begun.
 
 use aho_corasick::automaton::StateID;
 use regex_automata::{
