@@ -87,7 +87,7 @@ impl Lead {
 
 /// The keyword offsets of every match, if the regex's prefixes bound them.
 /// `keywords` are lower-case; matching is ASCII case-insensitive.
-pub fn lead(hir: &Hir, keywords: &[String]) -> Option<Lead> {
+pub(super) fn lead(hir: &Hir, keywords: &[String]) -> Option<Lead> {
     if keywords.is_empty() {
         return None;
     }
