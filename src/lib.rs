@@ -7,6 +7,8 @@
 pub mod cli;
 pub mod corpus;
 pub mod detect;
+pub mod protocol;
+pub mod proxy;
 pub mod rules;
 pub mod stream;
 #[cfg(test)]

@@ -6,6 +6,7 @@
 mod output;
 mod sarif;
 mod scan;
+mod serve;
 
 use std::{
     io::{Read, Write},
@@ -39,6 +40,10 @@ enum Command {
     Rules(RulesCommand),
     /// Write the synthetic labeled corpus (documents with planted secrets, and hard negatives).
     Corpus(CorpusArgs),
+    /// Run the OpenAI-compatible proxy that redacts or blocks secrets in flight.
+    Serve(serve::ServeArgs),
+    /// Read a client key on stdin; print its `sha256:…` form for `auth.client_key_hashes`.
+    HashKey,
 }
 
 #[derive(Args, Debug)]
@@ -142,6 +147,8 @@ pub fn run() -> i32 {
         Command::Rules(RulesCommand::List(args)) => list(&args),
         Command::Rules(RulesCommand::Check(args)) => check(&args),
         Command::Corpus(args) => write_corpus(&args),
+        Command::Serve(args) => serve::serve(&args),
+        Command::HashKey => serve::hash_key(),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,85 @@
+//! `secretgate serve` and `secretgate hash-key`: settings and rules in, server out.
+
+use std::{io::Read, path::PathBuf, sync::Arc};
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::{
+    detect::RuleSet,
+    proxy::{
+        self,
+        config::{LogFormat, Overrides, Settings},
+    },
+    rules,
+};
+
+#[derive(Args, Debug)]
+pub(crate) struct ServeArgs {
+    /// Upstream base URL; `<proxy>/v1/X` goes to `<upstream>/X` [default: https://api.openai.com/v1]
+    #[arg(long, value_name = "URL")]
+    upstream: Option<String>,
+    /// Address to listen on (port 0 picks a free port; the address is printed) [default: 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// TOML configuration file (see secretgate.example.toml).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// `off` forwards everything unscanned (to measure the proxy's own cost).
+    #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+    scan: Option<String>,
+}
+
+pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<i32> {
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let overrides = Overrides {
+        upstream: args.upstream.clone(),
+        listen: args.listen.clone(),
+        scan: args.scan.as_deref().map(|s| s == "on"),
+    };
+    let settings = Settings::load(args.config.as_deref(), &env, &overrides)?;
+    init_logging(settings.log_format);
+    let mut all = if settings.builtin_rules { rules::builtin()? } else { Vec::new() };
+    for path in &settings.rule_paths {
+        all.extend(rules::load_path(path)?);
+    }
+    if all.is_empty() {
+        anyhow::bail!("no rules loaded (rules.builtin = false and no rules.paths)");
+    }
+    let set = Arc::new(RuleSet::new(all)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("listening on {}", settings.listen))?;
+        let addr = listener.local_addr()?;
+        let mode = if settings.upstream_key.is_some() { "gateway" } else { "transparent" };
+        tracing::info!(%addr, upstream = %settings.upstream, mode, scan = settings.scan, rules = set.len(), "secretgate listening");
+        println!("secretgate listening on http://{addr}");
+        let proxy = Arc::new(proxy::Proxy::new(settings, set)?);
+        proxy::run(proxy, listener, proxy::shutdown_signal()).await
+    })?;
+    Ok(0)
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SECRETGATE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// Reads a key from stdin and prints the `sha256:…` line for `auth.client_key_hashes`.
+pub(crate) fn hash_key() -> anyhow::Result<i32> {
+    let mut key = String::new();
+    std::io::stdin().read_to_string(&mut key).context("reading the key from stdin")?;
+    let key = key.trim();
+    if key.is_empty() {
+        anyhow::bail!("no key on stdin");
+    }
+    println!("{}", proxy::auth::hash_key(key));
+    Ok(0)
+}

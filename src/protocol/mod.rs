@@ -1,0 +1,9 @@
+//! Wire formats: bytes ⇄ events ⇄ text channels. Knows formats, not secrets: nothing here
+//! looks for a secret; the proxy hands each channel's text to a `StreamRedactor`.
+//!
+//! - [`sse`]: the server-sent-events codec every streaming API here uses.
+//! - [`openai`]: OpenAI Chat Completions and (legacy) Completions: where the text channels of
+//!   a chunk or a whole response are, and how to end a stream early.
+
+pub mod openai;
+pub mod sse;

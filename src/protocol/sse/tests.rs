@@ -1,0 +1,137 @@
+use proptest::prelude::*;
+
+use super::*;
+
+fn decode_all(chunks: &[&[u8]]) -> Result<Vec<Item>, Error> {
+    let mut d = Decoder::new(1 << 16);
+    let mut out = Vec::new();
+    for c in chunks {
+        d.push(c);
+        while let Some(item) = d.next_item()? {
+            out.push(item);
+        }
+    }
+    while let Some(item) = d.finish()? {
+        out.push(item);
+    }
+    Ok(out)
+}
+
+/// Events only, without raw bytes: what a client sees.
+fn events(items: &[Item]) -> Vec<Result<Event, String>> {
+    items
+        .iter()
+        .map(|i| match i {
+            Item::Event { event, .. } => Ok(event.clone()),
+            Item::Comment { text, .. } => Err(text.clone()),
+        })
+        .collect()
+}
+
+fn data(s: &str) -> Event {
+    Event { data: s.to_owned(), has_data: true, ..Event::default() }
+}
+
+#[test]
+fn decodes_the_grammar() {
+    let cases: &[(&str, Vec<Result<Event, String>>)] = &[
+        ("data: a\n\n", vec![Ok(data("a"))]),
+        ("data:a\r\n\r\n", vec![Ok(data("a"))]),
+        ("data: a\r\rdata: b\r\r", vec![Ok(data("a")), Ok(data("b"))]),
+        ("data: a\ndata: b\n\n", vec![Ok(data("a\nb"))]),
+        ("data:  two spaces\n\n", vec![Ok(data(" two spaces"))]),
+        ("data\n\n", vec![Ok(data(""))]),
+        (": keep-alive\n\ndata: x\n\n", vec![Err(" keep-alive".into()), Ok(data("x"))]),
+        (
+            "event: delta\nid: 7\nretry: 100\ndata: {}\n\n",
+            vec![Ok(Event {
+                event: Some("delta".into()),
+                id: Some("7".into()),
+                retry: Some("100".into()),
+                ..data("{}")
+            })],
+        ),
+        ("\n\n\ndata: late\n\n", vec![Ok(data("late"))]),
+        ("unknown: field\ndata: x\n\n", vec![Ok(data("x"))]),
+        ("data: no blank line at end", vec![Ok(data("no blank line at end"))]),
+        ("event: ping\n\n", vec![Ok(Event { event: Some("ping".into()), ..Event::default() })]),
+        ("data: é✓\n\n", vec![Ok(data("é✓"))]),
+    ];
+    for (input, want) in cases {
+        let got = events(&decode_all(&[input.as_bytes()]).expect("decodes"));
+        assert_eq!(&got, want, "input {input:?}");
+    }
+}
+
+#[test]
+fn limits_and_bad_bytes_are_errors() {
+    let mut d = Decoder::new(8);
+    d.push(b"data: 0123456789");
+    assert_eq!(d.next_item(), Err(Error::LineTooLong { limit: 8 }));
+    let mut d = Decoder::new(8);
+    d.push(b"data: 0123456789\n");
+    assert_eq!(d.next_item(), Err(Error::LineTooLong { limit: 8 }));
+    assert_eq!(decode_all(&[b"data: \xff\n\n"]), Err(Error::InvalidUtf8));
+}
+
+#[test]
+fn encode_round_trips() {
+    let evs = [
+        data("{\"a\":1}"),
+        data("two\nlines"),
+        Event { event: Some("x".into()), id: Some("1".into()), ..data("") },
+        Event { event: Some("ping".into()), ..Event::default() },
+    ];
+    for ev in evs {
+        let mut out = Vec::new();
+        encode(&ev, &mut out);
+        assert_eq!(events(&decode_all(&[&out]).expect("decodes")), vec![Ok(ev)]);
+    }
+}
+
+fn stream_text() -> impl Strategy<Value = String> {
+    let line = prop_oneof![
+        Just("data: {\"x\":\"é\"}".to_owned()),
+        Just("data: [DONE]".to_owned()),
+        Just("data:".to_owned()),
+        Just(": ping".to_owned()),
+        Just("event: message".to_owned()),
+        Just("id: 42".to_owned()),
+        Just(String::new()),
+        "[a-z:✓ ]{0,12}",
+    ];
+    let end = prop_oneof![Just("\n"), Just("\r\n"), Just("\r")];
+    proptest::collection::vec((line, end), 0..24)
+        .prop_map(|lines| lines.into_iter().map(|(l, e)| l + e).collect())
+}
+
+fn cases() -> u32 {
+    std::env::var("SECRETGATE_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    /// Any fragmentation of the bytes gives the same items, and re-decoding the items' raw
+    /// bytes gives them again (raw forwarding changes nothing a client sees).
+    #[test]
+    fn fragmentation_changes_nothing(text in stream_text(), cuts in proptest::collection::vec(0usize..64, 0..16)) {
+        let bytes = text.as_bytes();
+        let whole = decode_all(&[bytes]).expect("decodes");
+        let mut points: Vec<usize> = cuts.iter().map(|c| c * bytes.len() / 64).collect();
+        points.sort_unstable();
+        let mut chunks = Vec::new();
+        let mut at = 0;
+        for p in points {
+            chunks.push(&bytes[at..p]);
+            at = p;
+        }
+        chunks.push(&bytes[at..]);
+        let pieces = decode_all(&chunks).expect("decodes");
+        prop_assert_eq!(events(&pieces), events(&whole));
+        let raw: Vec<u8> = pieces.iter().flat_map(|i| match i {
+            Item::Event { raw, .. } | Item::Comment { raw, .. } => raw.clone(),
+        }).collect();
+        prop_assert_eq!(events(&decode_all(&[&raw]).expect("decodes")), events(&whole));
+    }
+}

@@ -1,0 +1,448 @@
+//! One request: checks, request-side scan, upstream call, answer scan (streamed or whole).
+//!
+//! Streamed answers are never buffered: the response body is a stream that pulls upstream
+//! bytes, decodes events, scans them and yields what may go out. The client going away drops
+//! that stream, which drops the upstream response and so cancels the upstream request.
+
+use std::{sync::Arc, time::Instant};
+
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    response::{IntoResponse, Response},
+};
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use http_body_util::BodyExt;
+use serde_json::Value;
+
+use super::{
+    auth, config::BlockMode,
+    error::ProxyError,
+    metrics::{FindingLabels, RequestLabels},
+    scan::{self, ChatStream, Flow, Reported},
+    Proxy,
+};
+use crate::{
+    protocol::{openai::Api, sse},
+    stream::{Action, Policy},
+};
+
+/// What a route is, for scanning and metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Route {
+    Chat,
+    Completions,
+    Other,
+}
+
+impl Route {
+    fn of(method: &Method, path: &str) -> Route {
+        match (method, path.trim_end_matches('/')) {
+            (&Method::POST, "/v1/chat/completions") => Route::Chat,
+            (&Method::POST, "/v1/completions") => Route::Completions,
+            _ => Route::Other,
+        }
+    }
+
+    fn api(self) -> Option<Api> {
+        match self {
+            Route::Chat => Some(Api::Chat),
+            Route::Completions => Some(Api::Completions),
+            Route::Other => None,
+        }
+    }
+
+    fn label(self, path: &str) -> &'static str {
+        match self {
+            Route::Chat => "chat_completions",
+            Route::Completions => "completions",
+            Route::Other if path.starts_with("/v1/") || path == "/v1" => "passthrough",
+            Route::Other => "unknown",
+        }
+    }
+}
+
+/// Request and response headers that belong to one hop, not to the exchange.
+const HOP_BY_HOP: &[&str] =
+    &["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length"];
+
+pub(super) async fn handle(State(p): State<Arc<Proxy>>, req: Request) -> Response {
+    let started = Instant::now();
+    let id = p.request_id();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let route = Route::of(&method, &path);
+    let mut response = match forward(&p, req, route, &id).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    };
+    let status = response.status().as_u16();
+    p.metrics.requests.get_or_create(&RequestLabels { route: route.label(&path), status }).inc();
+    // The path is logged, never the query (it may carry a key: such requests are refused).
+    tracing::info!(
+        request_id = %id,
+        method = %method,
+        path = %loggable_path(&path),
+        status,
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        "request"
+    );
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    response
+}
+
+/// The path with any segment that is not a plain identifier replaced: a path can carry a
+/// key too (`/v1/sk-…`).
+fn loggable_path(path: &str) -> String {
+    path.split('/')
+        .map(|seg| {
+            if seg.len() <= 40 && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) && !seg.contains("sk-") {
+                seg
+            } else {
+                "…"
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result<Response, ProxyError> {
+    let path = req.uri().path().to_owned();
+    let Some(rest) = path.strip_prefix("/v1").filter(|r| r.is_empty() || r.starts_with('/')) else {
+        return Err(ProxyError::NotFound);
+    };
+    if !p.ready.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(ProxyError::ShuttingDown);
+    }
+    let s = &p.settings;
+    if s.upstream_key.is_some() && !auth::presented_key(req.headers()).is_some_and(|k| auth::key_allowed(k, &s.client_keys)) {
+        return Err(ProxyError::Unauthorized);
+    }
+    let query = req.uri().query().map(str::to_owned);
+    if let Some(q) = &query {
+        if auth::query_has_key(q, &p.rules) {
+            return Err(ProxyError::KeyInQuery);
+        }
+    }
+    let permit = p.permits.clone().try_acquire_owned().map_err(|_| ProxyError::Busy)?;
+    let (parts, body) = req.into_parts();
+    let mut body = read_limited(body, s.max_body_bytes).await?;
+    let scanning = s.scan && route.api().is_some();
+
+    if scanning {
+        if let Some(policy) = s.request {
+            body = scan_request(p, policy, body, id)?;
+        }
+    }
+
+    let mut url = format!("{}{}", s.upstream, rest);
+    if let Some(q) = &query {
+        url.push('?');
+        url.push_str(q);
+    }
+    let mut headers = HeaderMap::new();
+    for (name, value) in &parts.headers {
+        if HOP_BY_HOP.contains(&name.as_str()) {
+            continue;
+        }
+        if s.upstream_key.is_some() && (name == header::AUTHORIZATION || name.as_str() == "x-api-key") {
+            continue;
+        }
+        headers.append(name.clone(), value.clone());
+    }
+    if let Some(key) = &s.upstream_key {
+        let mut v = HeaderValue::from_str(&format!("Bearer {}", key.0)).map_err(|_| ProxyError::UpstreamFailed)?;
+        v.set_sensitive(true);
+        headers.insert(header::AUTHORIZATION, v);
+    }
+    if scanning {
+        // A compressed answer could not be scanned: ask for none.
+        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+    }
+    let sent = Instant::now();
+    let upstream = p
+        .client
+        .request(parts.method.clone(), &url)
+        .headers(headers)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| {
+            tracing::warn!(request_id = %id, error = %upstream_error_kind(&e), "upstream request failed");
+            if e.is_timeout() {
+                ProxyError::UpstreamTimeout
+            } else if e.is_connect() {
+                ProxyError::UpstreamUnreachable
+            } else {
+                ProxyError::UpstreamFailed
+            }
+        })?;
+    p.metrics.upstream_latency.observe(sent.elapsed().as_secs_f64());
+
+    let status = upstream.status();
+    let mut out_headers = HeaderMap::new();
+    for (name, value) in upstream.headers() {
+        if !HOP_BY_HOP.contains(&name.as_str()) {
+            out_headers.append(name.clone(), value.clone());
+        }
+    }
+    let policy = s.response.filter(|_| scanning);
+    let (Some(policy), Some(api)) = (policy, route.api()) else {
+        // Pass through as is, streaming.
+        let stream = upstream.bytes_stream().map(move |chunk| {
+            let _held = &permit;
+            chunk
+        });
+        return Ok(build(status, out_headers, Body::from_stream(stream)));
+    };
+    if let Some(enc) = upstream.headers().get(header::CONTENT_ENCODING) {
+        if !enc.as_bytes().eq_ignore_ascii_case(b"identity") {
+            return Err(ProxyError::UpstreamEncoding);
+        }
+    }
+    let is_sse = upstream
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
+    if is_sse && status.is_success() {
+        let stream = stream_answer(p.clone(), api, policy, upstream, id.to_owned(), permit);
+        return Ok(build(status, out_headers, Body::from_stream(stream)));
+    }
+
+    // A whole answer (or an upstream error body): read, scan, re-encode.
+    let bytes = read_upstream(upstream, s.max_body_bytes.saturating_mul(4)).await?;
+    let mut findings = Vec::new();
+    let out = match serde_json::from_slice::<Value>(&bytes) {
+        Ok(mut value) if status.is_success() => {
+            let outcome = scan::scan_answer(&p.rules, policy, api, &mut value);
+            findings = outcome.findings;
+            audit(p, id, "response", policy, &findings);
+            if outcome.blocked && s.block_mode == BlockMode::Error {
+                return Err(ProxyError::SecretInResponse { rule: rule_id(p, &findings) });
+            }
+            Bytes::from(value.to_string())
+        }
+        Ok(mut value) => {
+            // Error bodies are redacted whatever the policy: they are not the answer.
+            scan::redact_strings(&p.rules, redact_policy(policy), &mut value, "error", &mut findings);
+            audit(p, id, "response", policy, &findings);
+            Bytes::from(value.to_string())
+        }
+        Err(_) => {
+            let mut text = String::from_utf8_lossy(&bytes).into_owned();
+            scan::redact_string(&p.rules, redact_policy(policy), &mut text, &|| "body".to_owned(), &mut findings);
+            audit(p, id, "response", policy, &findings);
+            Bytes::from(text)
+        }
+    };
+    drop(permit);
+    Ok(build(status, out_headers, Body::from(out)))
+}
+
+/// `policy` with `block` and `report` turned into `redact` (for bodies that are not answers).
+fn redact_policy(policy: Policy) -> Policy {
+    match policy.action {
+        Action::Redact(_) => policy,
+        _ => Policy { action: Action::Redact(Default::default()), ..policy },
+    }
+}
+
+fn build(status: StatusCode, headers: HeaderMap, body: Body) -> Response {
+    let mut r = Response::new(body);
+    *r.status_mut() = status;
+    *r.headers_mut() = headers;
+    r
+}
+
+/// A reqwest error, described without its URL (which could carry a query).
+fn upstream_error_kind(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connect"
+    } else if e.is_body() {
+        "body"
+    } else if e.is_decode() {
+        "decode"
+    } else {
+        "request"
+    }
+}
+
+async fn read_limited(body: Body, limit: usize) -> Result<Bytes, ProxyError> {
+    match http_body_util::Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(ProxyError::TooLarge { limit }),
+        Err(_) => Err(ProxyError::BodyUnreadable),
+    }
+}
+
+async fn read_upstream(mut upstream: reqwest::Response, limit: usize) -> Result<Bytes, ProxyError> {
+    let mut out = Vec::new();
+    while let Some(chunk) = upstream.chunk().await.map_err(|_| ProxyError::UpstreamFailed)? {
+        if out.len() + chunk.len() > limit {
+            return Err(ProxyError::UpstreamFailed);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(out))
+}
+
+/// Scans a Chat Completions / Completions request body; returns what to send upstream.
+fn scan_request(p: &Proxy, policy: Policy, body: Bytes, id: &str) -> Result<Bytes, ProxyError> {
+    let mut value: Value = serde_json::from_slice(&body).map_err(|_| ProxyError::InvalidJson)?;
+    let mut findings = Vec::new();
+    let blocked = scan::redact_strings(&p.rules, policy, &mut value, "", &mut findings);
+    audit(p, id, "request", policy, &findings);
+    if blocked {
+        return Err(ProxyError::SecretInRequest { rule: rule_id(p, &findings) });
+    }
+    if findings.is_empty() || policy.action == Action::Report {
+        return Ok(body);
+    }
+    Ok(Bytes::from(value.to_string()))
+}
+
+fn rule_id(p: &Proxy, findings: &[Reported]) -> String {
+    findings.first().map_or_else(|| "holdback-overflow".to_owned(), |f| p.rules.rule(f.rule).id.clone())
+}
+
+fn action_name(policy: Policy) -> &'static str {
+    match policy.action {
+        Action::Redact(_) => "redact",
+        Action::Block => "block",
+        Action::Report => "report",
+    }
+}
+
+/// One audit event and one metric increment per finding. Rule id, fingerprint, where —
+/// never the secret.
+fn audit(p: &Proxy, id: &str, direction: &'static str, policy: Policy, findings: &[Reported]) {
+    let action = action_name(policy);
+    for f in findings {
+        let rule = p.rules.rule(f.rule).id.as_str();
+        tracing::warn!(
+            target: "secretgate::audit",
+            request_id = %id,
+            direction,
+            channel = %f.location,
+            rule,
+            fingerprint = %f.fingerprint,
+            action,
+            "secret found"
+        );
+        p.metrics.findings.get_or_create(&FindingLabels { rule: rule.to_owned(), action, direction }).inc();
+    }
+}
+
+/// Decrements the active-stream gauge when the stream ends or is dropped.
+struct ActiveStream(Arc<Proxy>);
+
+impl Drop for ActiveStream {
+    fn drop(&mut self) {
+        self.0.metrics.active_streams.dec();
+    }
+}
+
+/// The scanned event stream: upstream bytes → SSE items → [`ChatStream`] → client bytes.
+fn stream_answer(
+    p: Arc<Proxy>,
+    api: Api,
+    policy: Policy,
+    upstream: reqwest::Response,
+    id: String,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    p.metrics.active_streams.inc();
+    struct St {
+        p: Arc<Proxy>,
+        upstream: reqwest::Response,
+        decoder: sse::Decoder,
+        chat: ChatStream,
+        id: String,
+        policy: Policy,
+        ended: bool,
+        _active: ActiveStream,
+        _permit: tokio::sync::OwnedSemaphorePermit,
+    }
+    let st = St {
+        decoder: sse::Decoder::new(p.settings.max_event_bytes),
+        chat: ChatStream::new(api, p.rules.clone(), policy),
+        _active: ActiveStream(p.clone()),
+        p,
+        upstream,
+        id,
+        policy,
+        ended: false,
+        _permit: permit,
+    };
+    futures_util::stream::unfold(st, |mut st| async move {
+        loop {
+            if st.ended {
+                return None;
+            }
+            let mut out = Vec::new();
+            match st.upstream.chunk().await {
+                Ok(Some(bytes)) => {
+                    st.decoder.push(&bytes);
+                    loop {
+                        match st.decoder.next_item() {
+                            Ok(Some(item)) => {
+                                if st.chat.item(item, &mut out) == Flow::Stop {
+                                    st.ended = true;
+                                    break;
+                                }
+                            }
+                            Ok(None) => break,
+                            Err(e) => {
+                                tracing::warn!(request_id = %st.id, error = %e, "upstream sent a malformed event stream");
+                                st.chat.fail("the upstream sent a malformed event stream", &mut out);
+                                st.ended = true;
+                                break;
+                            }
+                        }
+                    }
+                    st.p.metrics.holdback.observe(st.chat.held() as f64);
+                }
+                Ok(None) => {
+                    st.ended = true;
+                    loop {
+                        match st.decoder.finish() {
+                            Ok(Some(item)) => {
+                                if st.chat.item(item, &mut out) == Flow::Stop {
+                                    break;
+                                }
+                            }
+                            Ok(None) => {
+                                st.chat.end(&mut out);
+                                break;
+                            }
+                            Err(_) => {
+                                st.chat.fail("the upstream sent a malformed event stream", &mut out);
+                                break;
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(request_id = %st.id, error = %upstream_error_kind(&e), "upstream stream failed");
+                    let msg = if e.is_timeout() { "the upstream stopped sending (read timeout)" } else { "the upstream stream failed" };
+                    st.chat.fail(msg, &mut out);
+                    st.ended = true;
+                }
+            }
+            let findings = std::mem::take(&mut st.chat.findings);
+            if !findings.is_empty() {
+                audit(&st.p, &st.id, "response", st.policy, &findings);
+            }
+            if !out.is_empty() {
+                return Some((Ok(Bytes::from(out)), st));
+            }
+        }
+    })
+}

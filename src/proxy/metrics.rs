@@ -1,0 +1,70 @@
+//! Prometheus metrics, in an explicit registry (one per server, so tests see their own).
+//!
+//! Labels carry rule ids, routes, statuses and actions — never a secret, a key or a query.
+
+use prometheus_client::{
+    encoding::{text::encode, EncodeLabelSet},
+    metrics::{
+        counter::Counter,
+        family::Family,
+        gauge::Gauge,
+        histogram::{exponential_buckets, Histogram},
+    },
+    registry::Registry,
+};
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub route: &'static str,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FindingLabels {
+    pub rule: String,
+    pub action: &'static str,
+    pub direction: &'static str,
+}
+
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    pub requests: Family<RequestLabels, Counter>,
+    pub findings: Family<FindingLabels, Counter>,
+    pub active_streams: Gauge,
+    /// Seconds from sending a request upstream to its response headers.
+    pub upstream_latency: Histogram,
+    /// Bytes held back over a stream's channels after each upstream event.
+    pub holdback: Histogram,
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("secretgate");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register("requests", "Requests by route and response status", requests.clone());
+        let findings = Family::<FindingLabels, Counter>::default();
+        registry.register("findings", "Secrets found, by rule, action and direction", findings.clone());
+        let active_streams = Gauge::default();
+        registry.register("active_streams", "Streamed answers in flight", active_streams.clone());
+        let upstream_latency = Histogram::new(exponential_buckets(0.001, 2.0, 16));
+        registry.register("upstream_latency_seconds", "Time to upstream response headers", upstream_latency.clone());
+        let holdback = Histogram::new(exponential_buckets(1.0, 4.0, 10));
+        registry.register("holdback_bytes", "Bytes held back after each streamed event", holdback.clone());
+        Metrics { registry, requests, findings, active_streams, upstream_latency, holdback }
+    }
+
+    /// The Prometheus text format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}

@@ -1,0 +1,161 @@
+//! `secretgate serve`: the HTTP proxy. The only layer that does IO.
+//!
+//! A request to `<proxy>/v1/X` goes to `<upstream>/X`. Chat Completions and Completions are
+//! scanned both ways ([`scan`]); every other `/v1/*` route passes through unchanged. Errors
+//! become responses in one place ([`error`]). The server keeps no state between requests
+//! (beyond metrics), so it scales by running replicas.
+//!
+//! - [`config`]: file → validated [`config::Settings`].
+//! - [`auth`]: transparent and gateway modes, client keys, keys in query strings.
+//! - `forward`: one request, upstream and back, streaming or not.
+//! - [`metrics`]: the Prometheus registry.
+
+pub mod auth;
+pub mod config;
+mod error;
+mod forward;
+pub mod metrics;
+pub mod scan;
+
+use std::{
+    future::Future,
+    hash::{BuildHasher, Hash, Hasher},
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc,
+    },
+};
+
+use axum::{
+    extract::State,
+    http::{HeaderValue, StatusCode},
+    response::IntoResponse,
+    routing::get,
+    Router,
+};
+use tokio::{net::TcpListener, sync::Semaphore};
+
+pub use config::Settings;
+pub use error::ProxyError;
+
+use crate::RuleSet;
+
+/// Everything a request needs, shared by all of them.
+#[derive(Debug)]
+pub struct Proxy {
+    pub settings: Settings,
+    pub rules: Arc<RuleSet>,
+    pub metrics: metrics::Metrics,
+    client: reqwest::Client,
+    permits: Arc<Semaphore>,
+    ready: AtomicBool,
+    next_id: AtomicU64,
+    id_seed: std::collections::hash_map::RandomState,
+}
+
+impl Proxy {
+    pub fn new(settings: Settings, rules: Arc<RuleSet>) -> anyhow::Result<Proxy> {
+        rules.prepare_streaming();
+        // Rustls needs one process-wide crypto provider; a second install is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .read_timeout(settings.read_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()?;
+        Ok(Proxy {
+            permits: Arc::new(Semaphore::new(settings.max_concurrent)),
+            settings,
+            rules,
+            metrics: metrics::Metrics::new(),
+            client,
+            ready: AtomicBool::new(true),
+            next_id: AtomicU64::new(0),
+            id_seed: Default::default(),
+        })
+    }
+
+    /// A fresh request id: 16 hex digits, unguessable across restarts.
+    fn request_id(&self) -> String {
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut h = self.id_seed.build_hasher();
+        n.hash(&mut h);
+        format!("{:016x}", h.finish())
+    }
+}
+
+/// The router: health, readiness, metrics, and `/v1/*` to the upstream.
+pub fn router(proxy: Arc<Proxy>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .fallback(forward::handle)
+        .with_state(proxy)
+}
+
+async fn readyz(State(p): State<Arc<Proxy>>) -> impl IntoResponse {
+    if p.ready.load(Ordering::Relaxed) {
+        (StatusCode::OK, "ready\n")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n")
+    }
+}
+
+async fn metrics_text(State(p): State<Arc<Proxy>>) -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"))],
+        p.metrics.render(),
+    )
+}
+
+/// Serves until `shutdown` resolves; then stops accepting, lets open requests finish for up
+/// to `shutdown_grace`, and returns.
+pub async fn run(proxy: Arc<Proxy>, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let grace = proxy.settings.shutdown_grace;
+    let (tx, mut rx) = tokio::sync::watch::channel(false);
+    let p = proxy.clone();
+    let server = axum::serve(listener, router(proxy)).with_graceful_shutdown(async move {
+        shutdown.await;
+        p.ready.store(false, Ordering::Relaxed);
+        tracing::info!(grace_secs = grace.as_secs_f64(), "shutting down: no new connections; open requests may finish");
+        let _ = tx.send(true);
+    });
+    let deadline = async move {
+        while !*rx.borrow() {
+            if rx.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        r = std::future::IntoFuture::into_future(server) => r?,
+        () = deadline => tracing::warn!("shutdown deadline passed; closing the requests still open"),
+    }
+    Ok(())
+}
+
+/// SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,498 @@
+//! Where a body's text meets its redactor: whole JSON bodies (requests, non-streamed
+//! answers) and streamed Chat Completions / Completions answers, event by event.
+//!
+//! Pure: no IO, no clocks. Every piece of text goes through a [`StreamRedactor`] — a whole
+//! string is one push and a finish — so there is one redaction path, and a streamed channel
+//! releases exactly what the one-shot redaction of its whole text would.
+//!
+//! Streams ([`ChatStream`]): one redactor per choice per channel. A chunk's channel deltas are
+//! replaced by what their redactors release (often `""` while a candidate is held); logprobs
+//! tokens are held with the text they cover and dropped where they overlap a redacted secret;
+//! held text is flushed into the chunk that carries the choice's `finish_reason` (or a chunk
+//! of our own before `[DONE]` if none came). Every other string of a chunk (tool names,
+//! error messages, unknown fields) is redacted on its own. Unchanged events are forwarded as
+//! their original bytes. Under `block`, the stream ends with a chunk whose `finish_reason` is
+//! `"content_filter"` for every open choice, then `data: [DONE]`.
+
+use std::{
+    collections::{BTreeMap, BTreeSet, VecDeque},
+    sync::Arc,
+};
+
+use serde_json::Value;
+
+use crate::{
+    detect::{Fingerprint, RuleSet, Span},
+    protocol::{
+        openai::{self, Api, Channel, Field, Shape, Token},
+        sse,
+    },
+    stream::{Action, Policy, Status, StreamRedactor},
+};
+
+/// A finding as the proxy reports it (audit log, metrics): where, which rule, what was done.
+/// Never the secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reported {
+    /// Where in the body: `choices[0].content`, `messages[2].content[1].text`, …
+    pub location: String,
+    pub rule: usize,
+    pub fingerprint: Fingerprint,
+}
+
+/// Redacts one whole string in place with `policy`; returns whether it blocked (then the
+/// string is cut before the first secret).
+pub fn redact_string(rules: &Arc<RuleSet>, policy: Policy, text: &mut String, location: &dyn Fn() -> String, out: &mut Vec<Reported>) -> bool {
+    let mut redactor = StreamRedactor::new(rules.clone(), policy);
+    let mut result = String::new();
+    let first = redactor.push(text);
+    result.push_str(first.text);
+    let mut spans: Vec<(usize, Fingerprint)> = first.findings.iter().map(|f| (f.rule, f.fingerprint)).collect();
+    let rest = redactor.finish();
+    result.push_str(&rest.text);
+    spans.extend(rest.findings.iter().map(|f| (f.rule, f.fingerprint)));
+    if !spans.is_empty() {
+        let at = location();
+        out.extend(spans.into_iter().map(|(rule, fingerprint)| Reported { location: at.clone(), rule, fingerprint }));
+    }
+    if policy.action != Action::Report {
+        *text = result;
+    }
+    rest.status != Status::Open
+}
+
+/// Keys whose string values are identifiers or enums, never free text: not scanned.
+const IDENTIFIERS: &[&str] =
+    &["id", "object", "model", "system_fingerprint", "role", "type", "finish_reason", "service_tier", "obfuscation"];
+
+/// Redacts every string in `value` (but identifier fields), naming each by its path under
+/// `root`. Returns whether any blocked.
+pub fn redact_strings(rules: &Arc<RuleSet>, policy: Policy, value: &mut Value, root: &str, out: &mut Vec<Reported>) -> bool {
+    let mut path = root.to_owned();
+    walk(rules, policy, value, &mut path, out)
+}
+
+fn walk(rules: &Arc<RuleSet>, policy: Policy, value: &mut Value, path: &mut String, out: &mut Vec<Reported>) -> bool {
+    let mut blocked = false;
+    let len = path.len();
+    match value {
+        Value::String(s) => {
+            let p = path.clone();
+            blocked |= redact_string(rules, policy, s, &|| p.clone(), out);
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                path.push_str(&format!("[{i}]"));
+                blocked |= walk(rules, policy, item, path, out);
+                path.truncate(len);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                // Logprobs repeat the text token by token: handled with the text they cover.
+                if k == "logprobs" || v.is_string() && IDENTIFIERS.contains(&k.as_str()) {
+                    continue;
+                }
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                blocked |= walk(rules, policy, v, path, out);
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+    blocked
+}
+
+/// What scanning a whole body did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub findings: Vec<Reported>,
+    /// A finding under `block`.
+    pub blocked: bool,
+}
+
+/// Scans a whole (non-streamed) Chat Completions or Completions answer in place: every
+/// channel redacted (under `block`: cut before the first secret, `finish_reason` set to
+/// `content_filter`), logprobs over a secret dropped, every other string redacted.
+pub fn scan_answer(rules: &Arc<RuleSet>, policy: Policy, api: Api, body: &mut Value) -> Outcome {
+    let mut out = Outcome::default();
+    let mut texts = take_channels(body, api, Shape::Whole);
+    out.blocked |= redact_strings(rules, policy, body, "", &mut out.findings);
+    let Some(choices) = openai::choices_mut(body) else { return out };
+    for (pos, choice) in choices.iter_mut().enumerate() {
+        let index = openai::choice_index(choice, pos);
+        let logprobs = openai::take_logprobs(choice, api);
+        let mut cut = false;
+        let mut secrets: BTreeMap<Field, (Vec<Span>, usize)> = BTreeMap::new();
+        openai::for_each_channel(choice, index, api, Shape::Whole, |ch, slot| {
+            let Some(text) = texts.pop_front() else { return };
+            let mut redactor = StreamRedactor::new(rules.clone(), policy);
+            let mut result = redactor.push(&text).text.to_owned();
+            let rest = redactor.finish();
+            result.push_str(&rest.text);
+            let spans = rest.findings.iter().map(|f| f.secret).collect();
+            for f in &rest.findings {
+                out.findings.push(Reported { location: ch.to_string(), rule: f.rule, fingerprint: f.fingerprint });
+            }
+            // Text up to here reached the client (all of it unless blocked).
+            let released = if rest.status == Status::Open { text.len() } else { rest.findings.first().map_or(0, |f| f.secret.start) };
+            cut |= rest.status != Status::Open;
+            secrets.insert(ch.field, (spans, released));
+            *slot = if policy.action == Action::Report { text } else { result };
+        });
+        for (field, tokens) in logprobs {
+            let (spans, released) = secrets.get(&field).cloned().unwrap_or_default();
+            let mut at = 0;
+            let mut keep = Vec::new();
+            for t in tokens {
+                let span = Span { start: at, end: at + t.len };
+                at = span.end;
+                if span.end <= released && (policy.action == Action::Report || !spans.iter().any(|s| overlaps(*s, span))) {
+                    keep.push(t.entry);
+                }
+            }
+            openai::put_logprobs(choice, api, field, keep);
+        }
+        if cut {
+            openai::set_finish_reason(choice, "content_filter");
+            out.blocked = true;
+        }
+    }
+    out
+}
+
+fn overlaps(a: Span, b: Span) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
+/// Takes every channel's string out of `body` (leaving `""`), in visiting order.
+fn take_channels(body: &mut Value, api: Api, shape: Shape) -> VecDeque<String> {
+    let mut texts = VecDeque::new();
+    if let Some(choices) = openai::choices_mut(body) {
+        for (pos, choice) in choices.iter_mut().enumerate() {
+            let index = openai::choice_index(choice, pos);
+            openai::for_each_channel(choice, index, api, shape, |_, s| texts.push_back(std::mem::take(s)));
+        }
+    }
+    texts
+}
+
+/// What the caller does after an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    /// The stream is over (blocked, or an error event was written): stop reading upstream.
+    Stop,
+}
+
+/// One channel of a stream: its redactor, the secrets found so far, and the logprobs tokens
+/// it holds back.
+#[derive(Debug)]
+struct ChannelState {
+    /// `None` once finished.
+    redactor: Option<StreamRedactor>,
+    secrets: Vec<Span>,
+    tokens: VecDeque<(Span, Value)>,
+    /// Where the next logprobs token starts in the channel's text.
+    token_at: usize,
+    /// Finished without a block: every token may go.
+    complete: bool,
+}
+
+impl ChannelState {
+    fn new(rules: &Arc<RuleSet>, policy: Policy) -> ChannelState {
+        ChannelState {
+            redactor: Some(StreamRedactor::new(rules.clone(), policy)),
+            secrets: Vec::new(),
+            tokens: VecDeque::new(),
+            token_at: 0,
+            complete: false,
+        }
+    }
+
+    /// Tokens whose text has been released, minus those over a secret. Once the channel is
+    /// finished, the rest go if it ended open and are dropped if it blocked.
+    fn release_tokens(&mut self, report: bool) -> Vec<Value> {
+        let released = match &self.redactor {
+            Some(r) => r.released(),
+            None if self.complete => usize::MAX,
+            None => {
+                self.tokens.clear();
+                0
+            }
+        };
+        let mut out = Vec::new();
+        while let Some((span, _)) = self.tokens.front() {
+            if span.end > released {
+                break;
+            }
+            let span = *span;
+            let Some((_, entry)) = self.tokens.pop_front() else { break };
+            if report || !self.secrets.iter().any(|s| overlaps(*s, span)) {
+                out.push(entry);
+            }
+        }
+        out
+    }
+}
+
+/// A streamed Chat Completions or Completions answer, scanned event by event.
+#[derive(Debug)]
+pub struct ChatStream {
+    api: Api,
+    rules: Arc<RuleSet>,
+    policy: Policy,
+    channels: BTreeMap<Channel, ChannelState>,
+    /// Choices seen, and those whose `finish_reason` came.
+    seen: BTreeSet<u64>,
+    finished: BTreeSet<u64>,
+    /// The last chunk, as the envelope for chunks written here.
+    template: Option<Value>,
+    done: bool,
+    over: bool,
+    /// Findings since the caller last took them.
+    pub findings: Vec<Reported>,
+}
+
+impl ChatStream {
+    pub fn new(api: Api, rules: Arc<RuleSet>, policy: Policy) -> ChatStream {
+        ChatStream {
+            api,
+            rules,
+            policy,
+            channels: BTreeMap::new(),
+            seen: BTreeSet::new(),
+            finished: BTreeSet::new(),
+            template: None,
+            done: false,
+            over: false,
+            findings: Vec::new(),
+        }
+    }
+
+    /// Bytes held back over all channels now.
+    pub fn held(&self) -> usize {
+        self.channels.values().filter_map(|c| c.redactor.as_ref()).map(StreamRedactor::held).sum()
+    }
+
+    /// Whether the stream was ended here (blocked or failed).
+    pub fn is_over(&self) -> bool {
+        self.over
+    }
+
+    /// Handles one upstream item, writing what to send to the client into `out`.
+    pub fn item(&mut self, item: sse::Item, out: &mut Vec<u8>) -> Flow {
+        if self.over {
+            return Flow::Stop;
+        }
+        let (event, raw) = match item {
+            sse::Item::Comment { raw, .. } => {
+                out.extend_from_slice(&raw);
+                return Flow::Continue;
+            }
+            sse::Item::Event { event, raw } => (event, raw),
+        };
+        if event.data.trim() == "[DONE]" {
+            if self.flush_open(out) {
+                return Flow::Stop;
+            }
+            self.done = true;
+            out.extend_from_slice(&raw);
+            return Flow::Continue;
+        }
+        let Ok(mut value) = serde_json::from_str::<Value>(&event.data) else {
+            // Not JSON: scan it as text.
+            let mut data = event.data.clone();
+            let blocked = redact_string(&self.rules, self.policy, &mut data, &|| "data".to_owned(), &mut self.findings);
+            if blocked {
+                return self.block(out);
+            }
+            self.write(&event, &raw, (data != event.data).then_some(data), out);
+            return Flow::Continue;
+        };
+        let (changed, blocked) = self.chunk(&mut value);
+        let data = changed.then(|| value.to_string());
+        self.write(&event, &raw, data, out);
+        if blocked {
+            return self.block(out);
+        }
+        Flow::Continue
+    }
+
+    /// Upstream ended the body. Returns an error event if the answer was cut short.
+    pub fn end(&mut self, out: &mut Vec<u8>) {
+        if self.over || self.done {
+            return;
+        }
+        if self.channels.values().any(|c| c.redactor.is_some()) {
+            // No `finish_reason`, no `[DONE]`: the answer may have been cut mid-secret, so
+            // the held text is dropped, not flushed.
+            self.fail("the upstream stream ended before the answer was complete", out);
+        }
+    }
+
+    /// Ends the stream with an OpenAI-style error event (the SDKs raise `APIError`); held
+    /// text is dropped.
+    pub fn fail(&mut self, message: &str, out: &mut Vec<u8>) {
+        if self.over {
+            return;
+        }
+        self.over = true;
+        let body = openai::error_body(message, "upstream_error", "upstream_error");
+        sse::encode_data(&body.to_string(), out);
+    }
+
+    fn write(&self, event: &sse::Event, raw: &[u8], data: Option<String>, out: &mut Vec<u8>) {
+        match data {
+            None => out.extend_from_slice(raw),
+            Some(data) => sse::encode(&sse::Event { data, has_data: true, ..event.clone() }, out),
+        }
+    }
+
+    /// Scans one JSON chunk in place. Returns (changed, blocked).
+    fn chunk(&mut self, value: &mut Value) -> (bool, bool) {
+        let (api, policy, report) = (self.api, self.policy, self.policy.action == Action::Report);
+        let mut texts = take_channels(value, api, Shape::Chunk);
+        let before = self.findings.len();
+        let mut blocked = redact_strings(&self.rules, policy, value, "", &mut self.findings);
+        let mut changed = self.findings.len() > before && !report;
+        if value.get("choices").is_some() {
+            self.template = Some(openai::chunk_like(value, Vec::new()));
+        }
+        let Some(choices) = openai::choices_mut(value) else { return (changed, blocked) };
+        let (rules, channels, findings) = (&self.rules, &mut self.channels, &mut self.findings);
+        let mut flushed_choices = Vec::new();
+        for (pos, choice) in choices.iter_mut().enumerate() {
+            let index = openai::choice_index(choice, pos);
+            self.seen.insert(index);
+            let logprobs = openai::take_logprobs(choice, api);
+            let had_logprobs = !logprobs.is_empty();
+            openai::for_each_channel(choice, index, api, Shape::Chunk, |ch, slot| {
+                let Some(text) = texts.pop_front() else { return };
+                let state = channels.entry(ch).or_insert_with(|| ChannelState::new(rules, policy));
+                let Some(redactor) = state.redactor.as_mut() else {
+                    // Text after this channel's finish: scan it on its own.
+                    let mut text = text;
+                    blocked |= redact_string(rules, policy, &mut text, &|| ch.to_string(), findings);
+                    *slot = text;
+                    changed = true;
+                    return;
+                };
+                let release = redactor.push(&text);
+                for f in release.findings {
+                    state.secrets.push(f.secret);
+                    findings.push(Reported { location: ch.to_string(), rule: f.rule, fingerprint: f.fingerprint });
+                }
+                blocked |= release.status != Status::Open;
+                if release.text != text {
+                    changed = true;
+                }
+                *slot = release.text.to_owned();
+            });
+            for (field, tokens) in logprobs {
+                let state = channels.entry(Channel { choice: index, field }).or_insert_with(|| ChannelState::new(rules, policy));
+                for Token { entry, len } in tokens {
+                    let span = Span { start: state.token_at, end: state.token_at + len };
+                    state.token_at = span.end;
+                    state.tokens.push_back((span, entry));
+                }
+            }
+            let finishing = openai::finish_reason(choice).is_some() && !blocked;
+            // Channels of this choice: flush at finish, release logprobs tokens.
+            for (ch, state) in channels.range_mut(Channel { choice: index, field: Field::Content }..) {
+                if ch.choice != index {
+                    break;
+                }
+                if finishing {
+                    if let Some(redactor) = state.redactor.take() {
+                        let rest = redactor.finish();
+                        for f in &rest.findings {
+                            state.secrets.push(f.secret);
+                            findings.push(Reported { location: ch.to_string(), rule: f.rule, fingerprint: f.fingerprint });
+                        }
+                        blocked |= rest.status != Status::Open;
+                        state.complete = rest.status == Status::Open;
+                        if !rest.text.is_empty() {
+                            openai::append_channel(choice, api, ch.field, &rest.text);
+                            changed = true;
+                        }
+                    }
+                }
+                let tokens = state.release_tokens(report);
+                if had_logprobs || !tokens.is_empty() {
+                    changed |= !tokens.is_empty() || had_logprobs;
+                    openai::put_logprobs(choice, api, ch.field, tokens);
+                }
+            }
+            if finishing && !blocked {
+                flushed_choices.push(index);
+            }
+            if blocked && !self.finished.contains(&index) && openai::finish_reason(choice).is_some() {
+                // The content-filter chunk that follows carries this choice's end.
+                if let Some(obj) = choice.as_object_mut() {
+                    obj.insert("finish_reason".into(), Value::Null);
+                }
+                changed = true;
+            }
+        }
+        self.finished.extend(flushed_choices);
+        (changed, blocked)
+    }
+
+    /// Flushes every channel not yet finished into one chunk of our own (before `[DONE]`).
+    /// Returns whether that blocked (the stream is then ended).
+    fn flush_open(&mut self, out: &mut Vec<u8>) -> bool {
+        let open: Vec<Channel> = self.channels.iter().filter(|(_, s)| s.redactor.is_some()).map(|(c, _)| *c).collect();
+        if open.is_empty() {
+            return false;
+        }
+        let mut choices: BTreeMap<u64, Value> = BTreeMap::new();
+        let mut blocked = false;
+        for ch in open {
+            let Some(state) = self.channels.get_mut(&ch) else { continue };
+            let Some(redactor) = state.redactor.take() else { continue };
+            let rest = redactor.finish();
+            for f in &rest.findings {
+                state.secrets.push(f.secret);
+                self.findings.push(Reported { location: ch.to_string(), rule: f.rule, fingerprint: f.fingerprint });
+            }
+            blocked |= rest.status != Status::Open;
+            state.complete = rest.status == Status::Open;
+            let choice = choices.entry(ch.choice).or_insert_with(|| openai::empty_choice(self.api, ch.choice, None));
+            if !rest.text.is_empty() {
+                openai::append_channel(choice, self.api, ch.field, &rest.text);
+            }
+            let tokens = state.release_tokens(self.policy.action == Action::Report);
+            if !tokens.is_empty() {
+                openai::put_logprobs(choice, self.api, ch.field, tokens);
+            }
+        }
+        let template = self.template.clone().unwrap_or(Value::Null);
+        let chunk = openai::chunk_like(&template, choices.into_values().collect());
+        sse::encode_data(&chunk.to_string(), out);
+        if blocked {
+            self.block(out);
+        }
+        blocked
+    }
+
+    /// Ends the stream after a block: a `content_filter` chunk for every open choice, then
+    /// `[DONE]`.
+    fn block(&mut self, out: &mut Vec<u8>) -> Flow {
+        self.over = true;
+        let open: Vec<Value> = self
+            .seen
+            .iter()
+            .filter(|i| !self.finished.contains(i))
+            .map(|&i| openai::empty_choice(self.api, i, Some("content_filter")))
+            .collect();
+        let choices = if open.is_empty() { vec![openai::empty_choice(self.api, 0, Some("content_filter"))] } else { open };
+        let template = self.template.clone().unwrap_or(Value::Null);
+        sse::encode_data(&openai::chunk_like(&template, choices).to_string(), out);
+        sse::encode_data("[DONE]", out);
+        Flow::Stop
+    }
+}
