@@ -39,6 +39,9 @@ pub enum Item {
     Event { event: Event, raw: Vec<u8> },
     /// A comment line (without the leading `:` and the line end), with its raw bytes.
     Comment { text: String, raw: Vec<u8> },
+    /// A blank line outside any event (after a comment, say): nothing to a client, kept so
+    /// that forwarding raw bytes changes nothing.
+    Blank { raw: Vec<u8> },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -178,10 +181,7 @@ impl Decoder {
         if line.is_empty() {
             self.raw.extend_from_slice(&self.buf[start..end]);
             if !self.started {
-                // A blank line with no event before it: nothing to dispatch. Its bytes are
-                // dropped (an encoder writes none).
-                self.raw.clear();
-                return None;
+                return Some(Item::Blank { raw: std::mem::take(&mut self.raw) });
             }
             self.started = false;
             let raw = std::mem::take(&mut self.raw);

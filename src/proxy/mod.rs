@@ -19,7 +19,7 @@ pub mod scan;
 
 use std::{
     future::Future,
-    hash::{BuildHasher, Hash, Hasher},
+    hash::BuildHasher,
     sync::{
         atomic::{AtomicBool, AtomicU64, Ordering},
         Arc,
@@ -79,9 +79,7 @@ impl Proxy {
     /// A fresh request id: 16 hex digits, unguessable across restarts.
     fn request_id(&self) -> String {
         let n = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let mut h = self.id_seed.build_hasher();
-        n.hash(&mut h);
-        format!("{:016x}", h.finish())
+        format!("{:016x}", self.id_seed.hash_one(n))
     }
 }
 

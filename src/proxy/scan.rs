@@ -289,7 +289,7 @@ impl ChatStream {
             return Flow::Stop;
         }
         let (event, raw) = match item {
-            sse::Item::Comment { raw, .. } => {
+            sse::Item::Comment { raw, .. } | sse::Item::Blank { raw } => {
                 out.extend_from_slice(&raw);
                 return Flow::Continue;
             }

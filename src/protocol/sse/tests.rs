@@ -21,9 +21,10 @@ fn decode_all(chunks: &[&[u8]]) -> Result<Vec<Item>, Error> {
 fn events(items: &[Item]) -> Vec<Result<Event, String>> {
     items
         .iter()
-        .map(|i| match i {
-            Item::Event { event, .. } => Ok(event.clone()),
-            Item::Comment { text, .. } => Err(text.clone()),
+        .filter_map(|i| match i {
+            Item::Event { event, .. } => Some(Ok(event.clone())),
+            Item::Comment { text, .. } => Some(Err(text.clone())),
+            Item::Blank { .. } => None,
         })
         .collect()
 }
@@ -130,7 +131,7 @@ proptest! {
         let pieces = decode_all(&chunks).expect("decodes");
         prop_assert_eq!(events(&pieces), events(&whole));
         let raw: Vec<u8> = pieces.iter().flat_map(|i| match i {
-            Item::Event { raw, .. } | Item::Comment { raw, .. } => raw.clone(),
+            Item::Event { raw, .. } | Item::Comment { raw, .. } | Item::Blank { raw } => raw.clone(),
         }).collect();
         prop_assert_eq!(events(&decode_all(&[&raw]).expect("decodes")), events(&whole));
     }
