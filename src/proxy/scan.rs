@@ -22,7 +22,7 @@ use std::{
 use serde_json::Value;
 
 use crate::{
-    detect::{Fingerprint, RuleSet, Span},
+    detect::{Finding, Fingerprint, RuleSet, Span},
     protocol::{
         openai::{self, Api, Channel, Field, Shape, Token},
         sse,
@@ -40,25 +40,40 @@ pub struct Reported {
     pub fingerprint: Fingerprint,
 }
 
+/// One whole text through a redactor (a push and a finish): the released text, the
+/// findings, and whether it blocked.
+struct Whole {
+    text: String,
+    findings: Vec<Finding>,
+    status: Status,
+}
+
+fn redact_whole(rules: &Arc<RuleSet>, policy: Policy, text: &str) -> Whole {
+    let mut redactor = StreamRedactor::new(rules.clone(), policy);
+    let first = redactor.push(text);
+    let mut out = first.text.to_owned();
+    let mut findings = first.findings.to_vec();
+    let rest = redactor.finish();
+    out.push_str(&rest.text);
+    findings.extend_from_slice(&rest.findings);
+    Whole { text: out, findings, status: rest.status }
+}
+
 /// Redacts one whole string in place with `policy`; returns whether it blocked (then the
 /// string is cut before the first secret).
 pub fn redact_string(rules: &Arc<RuleSet>, policy: Policy, text: &mut String, location: &dyn Fn() -> String, out: &mut Vec<Reported>) -> bool {
-    let mut redactor = StreamRedactor::new(rules.clone(), policy);
-    let mut result = String::new();
-    let first = redactor.push(text);
-    result.push_str(first.text);
-    let mut spans: Vec<(usize, Fingerprint)> = first.findings.iter().map(|f| (f.rule, f.fingerprint)).collect();
-    let rest = redactor.finish();
-    result.push_str(&rest.text);
-    spans.extend(rest.findings.iter().map(|f| (f.rule, f.fingerprint)));
-    if !spans.is_empty() {
+    if text.is_empty() {
+        return false;
+    }
+    let whole = redact_whole(rules, policy, text);
+    if !whole.findings.is_empty() {
         let at = location();
-        out.extend(spans.into_iter().map(|(rule, fingerprint)| Reported { location: at.clone(), rule, fingerprint }));
+        out.extend(whole.findings.iter().map(|f| Reported { location: at.clone(), rule: f.rule, fingerprint: f.fingerprint }));
     }
     if policy.action != Action::Report {
-        *text = result;
+        *text = whole.text;
     }
-    rest.status != Status::Open
+    whole.status != Status::Open
 }
 
 /// Keys whose string values are identifiers or enums, never free text: not scanned.
@@ -129,19 +144,17 @@ pub fn scan_answer(rules: &Arc<RuleSet>, policy: Policy, api: Api, body: &mut Va
         let mut secrets: BTreeMap<Field, (Vec<Span>, usize)> = BTreeMap::new();
         openai::for_each_channel(choice, index, api, Shape::Whole, |ch, slot| {
             let Some(text) = texts.pop_front() else { return };
-            let mut redactor = StreamRedactor::new(rules.clone(), policy);
-            let mut result = redactor.push(&text).text.to_owned();
-            let rest = redactor.finish();
-            result.push_str(&rest.text);
-            let spans = rest.findings.iter().map(|f| f.secret).collect();
-            for f in &rest.findings {
+            let whole = redact_whole(rules, policy, &text);
+            let spans = whole.findings.iter().map(|f| f.secret).collect();
+            for f in &whole.findings {
                 out.findings.push(Reported { location: ch.to_string(), rule: f.rule, fingerprint: f.fingerprint });
             }
             // Text up to here reached the client (all of it unless blocked).
-            let released = if rest.status == Status::Open { text.len() } else { rest.findings.first().map_or(0, |f| f.secret.start) };
-            cut |= rest.status != Status::Open;
+            let blocked = whole.status != Status::Open;
+            let released = if blocked { whole.findings.first().map_or(0, |f| f.secret.start) } else { text.len() };
+            cut |= blocked;
             secrets.insert(ch.field, (spans, released));
-            *slot = if policy.action == Action::Report { text } else { result };
+            *slot = if policy.action == Action::Report { text } else { whole.text };
         });
         for (field, tokens) in logprobs {
             let (spans, released) = secrets.get(&field).cloned().unwrap_or_default();

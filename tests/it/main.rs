@@ -1,5 +1,10 @@
 //! The one integration-test binary (ripgrep's layout): a module per area.
 
+mod chat_stream;
 mod cli;
 mod corpus;
+mod e2e;
+mod proxy;
 mod rules;
+mod serve;
+mod support;

@@ -9,7 +9,7 @@ use crate::support::{assemble, broken_stream, chat_stream, deltas, fragment, red
 const KEY: &str = "sk-proj-7ku8dr1aRNQPTDZTe1tzT3BlbkFJjD7yqHBEReY65dHmyWR2";
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().build().expect("client")
+    crate::support::http_client()
 }
 
 fn chat_request(stream: bool) -> Value {

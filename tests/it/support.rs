@@ -428,3 +428,9 @@ pub fn broken_stream(text: &str, cut: usize, rng: &mut Rng) -> Vec<u8> {
     let start = body[..finish].rfind("data: ").expect("event start");
     body.as_bytes()[..start].to_vec()
 }
+
+/// A plain HTTP client for tests (rustls needs its crypto provider chosen first).
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().no_proxy().build().expect("client")
+}

@@ -1,0 +1,263 @@
+//! Load benchmark of `secretgate serve`: many concurrent streamed answers through the real
+//! binary, beside the same streams straight from the upstream and through the proxy with
+//! scanning off (`--scan off`), all in one run.
+//!
+//! The upstream (in this process) streams Chat Completions chunks whose content is prose cut
+//! into 3–5 character deltas; each chunk carries the time it was sent (`x_sent`, an extra
+//! field the proxy forwards untouched). The client (in this process too) notes when each
+//! event arrives, so an event's latency is arrival − sending, and the proxy's added latency
+//! is the proxy run's percentile minus the direct run's.
+//!
+//! - **paced**: `SECRETGATE_BENCH_STREAMS` (default 1000) streams at once, each sending an
+//!   event every `SECRETGATE_BENCH_INTERVAL_MS` (default 50 ms, i.e. 20 tokens/s per stream)
+//!   for `SECRETGATE_BENCH_EVENTS` events (default 100): per-event latency p50/p99, and the
+//!   proxy's resident memory per open stream.
+//! - **flood**: 64 streams of 2,000 events sent as fast as possible: events per second.
+//!
+//! `cargo bench --bench proxy` (the proxy binary is built by cargo for the bench).
+
+use std::{
+    net::SocketAddr,
+    process::{Child, Command, Stdio},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, OnceLock,
+    },
+    time::{Duration, Instant},
+};
+
+use axum::{body::Body, extract::Request, response::Response};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use secretgate::corpus;
+
+fn epoch() -> Instant {
+    static E: OnceLock<Instant> = OnceLock::new();
+    *E.get_or_init(Instant::now)
+}
+
+fn now_ns() -> u64 {
+    epoch().elapsed().as_nanos() as u64
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The prose deltas every stream sends (in turn, from a per-stream offset).
+fn deltas() -> &'static [String] {
+    static D: OnceLock<Vec<String>> = OnceLock::new();
+    D.get_or_init(|| {
+        let text = corpus::prose(3, 200_000);
+        let mut rng = corpus::Rng::new(1);
+        let chars: Vec<char> = text.chars().collect();
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < chars.len() {
+            let n = 3 + rng.below(3);
+            out.push(chars[at..(at + n).min(chars.len())].iter().collect());
+            at += n;
+        }
+        out
+    })
+}
+
+fn chunk(delta: &str, finish: Option<&str>) -> String {
+    let delta = match finish {
+        None => serde_json::json!({ "content": delta }),
+        Some(_) => serde_json::json!({}),
+    };
+    let v = serde_json::json!({
+        "id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": 1_764_400_000,
+        "model": "gpt-4o-mini-2024-07-18", "system_fingerprint": "fp_560af6e559",
+        "choices": [{ "index": 0, "delta": delta, "logprobs": null, "finish_reason": finish }],
+        "x_sent": now_ns(),
+    });
+    format!("data: {v}\n\n")
+}
+
+/// Streams `events` chunks, one every `interval` (none: as fast as possible).
+async fn upstream_answer(req: Request) -> Response {
+    let q = req.uri().query().unwrap_or("").to_owned();
+    let param = |k: &str| q.split('&').find_map(|p| p.strip_prefix(&format!("{k}="))).and_then(|v| v.parse::<u64>().ok());
+    let events = param("events").unwrap_or(100) as usize;
+    let interval = Duration::from_micros(param("interval_us").unwrap_or(0));
+    let start = param("offset").unwrap_or(0) as usize;
+    let body = futures_util::stream::unfold(0usize, move |i| async move {
+        if i > events {
+            return None;
+        }
+        if !interval.is_zero() {
+            tokio::time::sleep(interval).await;
+        }
+        let d = deltas();
+        let text = if i == events {
+            chunk("", Some("stop")) + "data: [DONE]\n\n"
+        } else {
+            chunk(&d[(start + i) % d.len()], None)
+        };
+        Some((Ok::<_, std::io::Error>(Bytes::from(text)), i + 1))
+    });
+    let mut r = Response::new(Body::from_stream(body));
+    r.headers_mut().insert("content-type", "text/event-stream".parse().expect("value"));
+    r
+}
+
+async fn start_upstream() -> SocketAddr {
+    let app = axum::Router::new().fallback(upstream_answer);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
+}
+
+/// The real binary, listening on a free port.
+struct Proxy {
+    child: Child,
+    addr: String,
+}
+
+impl Proxy {
+    fn start(upstream: SocketAddr, scan: bool) -> Proxy {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_secretgate"))
+            .args(["serve", "--upstream", &format!("http://{upstream}/v1"), "--listen", "127.0.0.1:0"])
+            .args(["--scan", if scan { "on" } else { "off" }])
+            .env("SECRETGATE_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start secretgate");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("stdout");
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("read address");
+        let addr = line.trim().rsplit("http://").next().expect("address").to_owned();
+        Proxy { child, addr }
+    }
+
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One streamed request; returns each event's latency in µs.
+async fn one_stream(client: reqwest::Client, base: String, events: usize, interval_us: u64, offset: usize, opened: Arc<Opened>) -> Vec<f64> {
+    let url = format!("{base}/chat/completions?events={events}&interval_us={interval_us}&offset={offset}");
+    let body = r#"{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}"#;
+    let resp = client.post(url).header("content-type", "application/json").body(body).send().await.expect("response");
+    assert!(resp.status().is_success(), "status {}", resp.status());
+    let mut stream = resp.bytes_stream();
+    let mut buf = Vec::new();
+    let mut out = Vec::with_capacity(events + 1);
+    let mut first = true;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.expect("body");
+        let now = now_ns();
+        buf.extend_from_slice(&chunk);
+        while let Some(end) = memchr::memmem::find(&buf, b"\n\n") {
+            let event = &buf[..end];
+            if let Some(at) = memchr::memmem::find(event, b"\"x_sent\":") {
+                let digits: String = event[at + 9..].iter().take_while(|b| b.is_ascii_digit()).map(|&b| b as char).collect();
+                if let Ok(sent) = digits.parse::<u64>() {
+                    out.push(now.saturating_sub(sent) as f64 / 1e3);
+                }
+            }
+            buf.drain(..end + 2);
+        }
+        if first {
+            first = false;
+            if opened.count.fetch_add(1, Ordering::SeqCst) + 1 == opened.want {
+                opened.all.notify_one();
+            }
+        }
+    }
+    out
+}
+
+/// Counts streams that have their first event.
+struct Opened {
+    count: AtomicUsize,
+    want: usize,
+    all: tokio::sync::Notify,
+}
+
+struct Run {
+    p50: f64,
+    p99: f64,
+    events: usize,
+    secs: f64,
+    rss_open_kib: Option<u64>,
+}
+
+async fn run(base: &str, streams: usize, events: usize, interval_us: u64, proxy: Option<&Proxy>) -> Run {
+    let client = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(0).build().expect("client");
+    let opened = Arc::new(Opened { count: AtomicUsize::new(0), want: streams, all: tokio::sync::Notify::new() });
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..streams)
+        .map(|i| tokio::spawn(one_stream(client.clone(), base.to_owned(), events, interval_us, i * 97, opened.clone())))
+        .collect();
+    // Memory is read once every stream has its first event (and none has ended).
+    opened.all.notified().await;
+    let rss_open_kib = proxy.map(Proxy::rss_kib);
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("task"));
+    }
+    let secs = started.elapsed().as_secs_f64();
+    all.sort_by(f64::total_cmp);
+    let pct = |p: f64| all[((all.len() - 1) as f64 * p).round() as usize];
+    Run { p50: pct(0.5), p99: pct(0.99), events: all.len(), secs, rss_open_kib }
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        epoch();
+        let upstream = start_upstream().await;
+        let scanning = Proxy::start(upstream, true);
+        let plain = Proxy::start(upstream, false);
+        let direct = format!("http://{upstream}/v1");
+        let via = |p: &Proxy| format!("http://{}/v1", p.addr);
+
+        let streams = env_usize("SECRETGATE_BENCH_STREAMS", 1000);
+        let events = env_usize("SECRETGATE_BENCH_EVENTS", 100);
+        let interval_us = env_usize("SECRETGATE_BENCH_INTERVAL_MS", 50) as u64 * 1000;
+        println!("paced: {streams} concurrent streams × {events} events, one every {} ms", interval_us / 1000);
+        println!("{:<22} {:>10} {:>10} {:>14} {:>14}", "path", "p50 µs", "p99 µs", "added p50 µs", "added p99 µs");
+        let idle_kib = scanning.rss_kib();
+        let base = run(&direct, streams, events, interval_us, None).await;
+        println!("{:<22} {:>10.0} {:>10.0} {:>14} {:>14}", "direct", base.p50, base.p99, "-", "-");
+        let off = run(&via(&plain), streams, events, interval_us, Some(&plain)).await;
+        println!("{:<22} {:>10.0} {:>10.0} {:>14.0} {:>14.0}", "proxy, scan off", off.p50, off.p99, off.p50 - base.p50, off.p99 - base.p99);
+        let on = run(&via(&scanning), streams, events, interval_us, Some(&scanning)).await;
+        println!("{:<22} {:>10.0} {:>10.0} {:>14.0} {:>14.0}", "proxy, scanning", on.p50, on.p99, on.p50 - base.p50, on.p99 - base.p99);
+        if let Some(open) = on.rss_open_kib {
+            let per = open.saturating_sub(idle_kib) as f64 / streams as f64;
+            println!("proxy RSS: {idle_kib} KiB idle, {open} KiB with {streams} streams open: {per:.1} KiB per open stream");
+        }
+
+        let (fs, fe) = (64, 2000);
+        println!("\nflood: {fs} concurrent streams × {fe} events, unpaced");
+        println!("{:<22} {:>12} {:>10}", "path", "events/s", "vs off");
+        let d = run(&direct, fs, fe, 0, None).await;
+        let off = run(&via(&plain), fs, fe, 0, None).await;
+        let on = run(&via(&scanning), fs, fe, 0, None).await;
+        let rate = |r: &Run| r.events as f64 / r.secs;
+        println!("{:<22} {:>12.0} {:>10}", "direct", rate(&d), "-");
+        println!("{:<22} {:>12.0} {:>10.2}", "proxy, scan off", rate(&off), 1.0);
+        println!("{:<22} {:>12.0} {:>10.2}", "proxy, scanning", rate(&on), rate(&on) / rate(&off));
+    });
+}
