@@ -10,9 +10,11 @@
 //!
 //! - **paced**: `SECRETGATE_BENCH_STREAMS` (default 1000) streams at once, each sending an
 //!   event every `SECRETGATE_BENCH_INTERVAL_MS` (default 50 ms, i.e. 20 tokens/s per stream)
-//!   for `SECRETGATE_BENCH_EVENTS` events (default 100): per-event latency p50/p99, and the
-//!   proxy's resident memory per open stream.
-//! - **flood**: 64 streams of 2,000 events sent as fast as possible: events per second.
+//!   for `SECRETGATE_BENCH_EVENTS` events (default 200, so 10 s); the streams arrive spread
+//!   over the first fifth of that, and every one is open for most of the run: per-event
+//!   latency p50/p99, and the proxy's resident memory per open stream.
+//! - **flood**: 64 streams of 2,000 events sent as fast as possible: events per second and
+//!   the proxy's CPU time per event (user + system, from `/proc`).
 //!
 //! `cargo bench --bench proxy` (the proxy binary is built by cargo for the bench).
 
@@ -83,12 +85,14 @@ async fn upstream_answer(req: Request) -> Response {
     let events = param("events").unwrap_or(100) as usize;
     let interval = Duration::from_micros(param("interval_us").unwrap_or(0));
     let start = param("offset").unwrap_or(0) as usize;
+    // Independent streams do not tick together: each starts at its own phase of the interval.
+    let phase = Duration::from_micros(param("phase_us").unwrap_or(0));
     let body = futures_util::stream::unfold(0usize, move |i| async move {
         if i > events {
             return None;
         }
         if !interval.is_zero() {
-            tokio::time::sleep(interval).await;
+            tokio::time::sleep(if i == 0 { phase } else { interval }).await;
         }
         let d = deltas();
         let text = if i == events {
@@ -107,6 +111,9 @@ async fn start_upstream() -> SocketAddr {
     let app = axum::Router::new().fallback(upstream_answer);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
@@ -125,6 +132,7 @@ impl Proxy {
             .args(["serve", "--upstream", &format!("http://{upstream}/v1"), "--listen", "127.0.0.1:0"])
             .args(["--scan", if scan { "on" } else { "off" }])
             .env("SECRETGATE_LOG", "warn")
+            .envs(std::env::var("SECRETGATE_BENCH_PROXY_THREADS").ok().map(|t| ("TOKIO_WORKER_THREADS", t)))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -134,6 +142,15 @@ impl Proxy {
         std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("read address");
         let addr = line.trim().rsplit("http://").next().expect("address").to_owned();
         Proxy { child, addr }
+    }
+
+    /// CPU time (user, system) the process has used, in seconds.
+    fn cpu(&self) -> (f64, f64) {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        let rest = stat.rsplit(')').next().unwrap_or("");
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
+        (ticks(11), ticks(12))
     }
 
     fn rss_kib(&self) -> u64 {
@@ -154,8 +171,19 @@ impl Drop for Proxy {
 }
 
 /// One streamed request; returns each event's latency in µs.
-async fn one_stream(client: reqwest::Client, base: String, events: usize, interval_us: u64, offset: usize, opened: Arc<Opened>) -> Vec<f64> {
-    let url = format!("{base}/chat/completions?events={events}&interval_us={interval_us}&offset={offset}");
+async fn one_stream(
+    client: reqwest::Client,
+    base: String,
+    events: usize,
+    interval_us: u64,
+    offset: usize,
+    start_after: Duration,
+    opened: Arc<Opened>,
+) -> Vec<f64> {
+    // Streams arrive one after another, as independent clients do, not all in one instant.
+    tokio::time::sleep(start_after).await;
+    let phase = (offset as u64 * 7919) % interval_us.max(1);
+    let url = format!("{base}/chat/completions?events={events}&interval_us={interval_us}&offset={offset}&phase_us={phase}");
     let body = r#"{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}"#;
     let resp = client.post(url).header("content-type", "application/json").body(body).send().await.expect("response");
     assert!(resp.status().is_success(), "status {}", resp.status());
@@ -206,8 +234,13 @@ async fn run(base: &str, streams: usize, events: usize, interval_us: u64, proxy:
     let client = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(0).build().expect("client");
     let opened = Arc::new(Opened { count: AtomicUsize::new(0), want: streams, all: tokio::sync::Notify::new() });
     let started = Instant::now();
+    // Arrivals spread over a fifth of a stream's life: every stream is open for most of it.
+    let ramp = Duration::from_micros(interval_us * events as u64 / 5);
     let tasks: Vec<_> = (0..streams)
-        .map(|i| tokio::spawn(one_stream(client.clone(), base.to_owned(), events, interval_us, i * 97, opened.clone())))
+        .map(|i| {
+            let after = ramp.mul_f64(i as f64 / streams as f64);
+            tokio::spawn(one_stream(client.clone(), base.to_owned(), events, interval_us, i * 97, after, opened.clone()))
+        })
         .collect();
     // Memory is read once every stream has its first event (and none has ended).
     opened.all.notified().await;
@@ -223,7 +256,10 @@ async fn run(base: &str, streams: usize, events: usize, interval_us: u64, proxy:
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    // One thread for the load generator (client and upstream): the proxy under test gets the
+    // other core rather than competing with two busy generator threads.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let _ = rustls::crypto::ring::default_provider().install_default();
     runtime.block_on(async {
         epoch();
         let upstream = start_upstream().await;
@@ -233,31 +269,42 @@ fn main() {
         let via = |p: &Proxy| format!("http://{}/v1", p.addr);
 
         let streams = env_usize("SECRETGATE_BENCH_STREAMS", 1000);
-        let events = env_usize("SECRETGATE_BENCH_EVENTS", 100);
+        let events = env_usize("SECRETGATE_BENCH_EVENTS", 200);
         let interval_us = env_usize("SECRETGATE_BENCH_INTERVAL_MS", 50) as u64 * 1000;
         println!("paced: {streams} concurrent streams × {events} events, one every {} ms", interval_us / 1000);
         println!("{:<22} {:>10} {:>10} {:>14} {:>14}", "path", "p50 µs", "p99 µs", "added p50 µs", "added p99 µs");
         let idle_kib = scanning.rss_kib();
         let base = run(&direct, streams, events, interval_us, None).await;
         println!("{:<22} {:>10.0} {:>10.0} {:>14} {:>14}", "direct", base.p50, base.p99, "-", "-");
+        let plain_idle_kib = plain.rss_kib();
         let off = run(&via(&plain), streams, events, interval_us, Some(&plain)).await;
         println!("{:<22} {:>10.0} {:>10.0} {:>14.0} {:>14.0}", "proxy, scan off", off.p50, off.p99, off.p50 - base.p50, off.p99 - base.p99);
         let on = run(&via(&scanning), streams, events, interval_us, Some(&scanning)).await;
         println!("{:<22} {:>10.0} {:>10.0} {:>14.0} {:>14.0}", "proxy, scanning", on.p50, on.p99, on.p50 - base.p50, on.p99 - base.p99);
-        if let Some(open) = on.rss_open_kib {
-            let per = open.saturating_sub(idle_kib) as f64 / streams as f64;
-            println!("proxy RSS: {idle_kib} KiB idle, {open} KiB with {streams} streams open: {per:.1} KiB per open stream");
+        for (name, idle, r) in [("scanning", idle_kib, &on), ("scan off", plain_idle_kib, &off)] {
+            if let Some(open) = r.rss_open_kib {
+                let per = open.saturating_sub(idle) as f64 / streams as f64;
+                println!("proxy RSS, {name}: {idle} KiB idle, {open} KiB with {streams} streams open: {per:.1} KiB per open stream");
+            }
         }
 
         let (fs, fe) = (64, 2000);
         println!("\nflood: {fs} concurrent streams × {fe} events, unpaced");
-        println!("{:<22} {:>12} {:>10}", "path", "events/s", "vs off");
         let d = run(&direct, fs, fe, 0, None).await;
+        let cpu0 = plain.cpu();
         let off = run(&via(&plain), fs, fe, 0, None).await;
+        let cpu1 = plain.cpu();
+        let cpu_off = (cpu1.0 + cpu1.1 - cpu0.0 - cpu0.1) / off.events as f64 * 1e6;
+        let sys_off = (cpu1.1 - cpu0.1) / off.events as f64 * 1e6;
+        let cpu0 = scanning.cpu();
         let on = run(&via(&scanning), fs, fe, 0, None).await;
+        let cpu1 = scanning.cpu();
+        let cpu_on = (cpu1.0 + cpu1.1 - cpu0.0 - cpu0.1) / on.events as f64 * 1e6;
+        let sys_on = (cpu1.1 - cpu0.1) / on.events as f64 * 1e6;
         let rate = |r: &Run| r.events as f64 / r.secs;
-        println!("{:<22} {:>12.0} {:>10}", "direct", rate(&d), "-");
-        println!("{:<22} {:>12.0} {:>10.2}", "proxy, scan off", rate(&off), 1.0);
-        println!("{:<22} {:>12.0} {:>10.2}", "proxy, scanning", rate(&on), rate(&on) / rate(&off));
+        println!("{:<22} {:>12} {:>10} {:>22}", "path", "events/s", "vs off", "proxy CPU µs/event (sys)");
+        println!("{:<22} {:>12.0} {:>10} {:>22}", "direct", rate(&d), "-", "-");
+        println!("{:<22} {:>12.0} {:>10.2} {:>15.2} ({:.2})", "proxy, scan off", rate(&off), 1.0, cpu_off, sys_off);
+        println!("{:<22} {:>12.0} {:>10.2} {:>15.2} ({:.2})", "proxy, scanning", rate(&on), rate(&on) / rate(&off), cpu_on, sys_on);
     });
 }

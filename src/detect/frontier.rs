@@ -49,7 +49,7 @@ pub struct Frontier {
     /// Findings of finished attempts whose overlap cluster may still grow.
     pool: Vec<Finding>,
     caches: Caches,
-    unit_caches: Vec<Option<hybrid::dfa::Cache>>,
+    unit_caches: Vec<Option<Box<hybrid::dfa::Cache>>>,
     found: Vec<Finding>,
     member_next: Vec<usize>,
     /// Earliest start of a keyword that may still be arriving, after the last call.
@@ -356,7 +356,7 @@ impl Frontier {
         for c in &mut self.cands[before..] {
             c.walk = match &plan.units[c.unit].dfa {
                 Some(dfa) => {
-                    let cache = self.unit_caches[c.unit].get_or_insert_with(|| dfa.create_cache());
+                    let cache = self.unit_caches[c.unit].get_or_insert_with(|| Box::new(dfa.create_cache()));
                     start_walk(dfa, cache, text, base, c.start)
                 }
                 None => Walk::Blind,
@@ -371,7 +371,7 @@ impl Frontier {
         for c in &mut self.cands {
             let unit = &plan.units[c.unit];
             if let (Walk::Live { .. }, Some(dfa)) = (c.walk, &unit.dfa) {
-                let cache = self.unit_caches[c.unit].get_or_insert_with(|| dfa.create_cache());
+                let cache = self.unit_caches[c.unit].get_or_insert_with(|| Box::new(dfa.create_cache()));
                 c.walk = advance_walk(dfa, cache, text, base, c.start, c.walk, to);
                 if end {
                     if let Walk::Live { sid, matched, .. } = c.walk {

@@ -149,13 +149,15 @@ pub struct Scratch {
     candidates: Vec<Finding>,
 }
 
-/// Regex caches, created on first use (most rules never run on a given text).
+/// Regex caches, created on first use (most rules never run on a given text). Boxed: an
+/// empty slot costs a pointer, not the cache's inline size (1.4 KB for `meta::Cache`), which
+/// matters with a redactor per streamed channel.
 #[derive(Debug, Default)]
 pub(crate) struct Caches {
-    meta: Vec<Option<meta::Cache>>,
-    anchored: Vec<Option<hybrid::dfa::Cache>>,
-    captures: Vec<Option<Captures>>,
-    groups: Vec<Option<hybrid::dfa::Cache>>,
+    meta: Vec<Option<Box<meta::Cache>>>,
+    anchored: Vec<Option<Box<hybrid::dfa::Cache>>>,
+    captures: Vec<Option<Box<Captures>>>,
+    groups: Vec<Option<Box<hybrid::dfa::Cache>>>,
 }
 
 impl Caches {
@@ -329,7 +331,7 @@ impl RuleSet {
         let group = &self.groups[g];
         let Some(dfa) = &group.dfa else { return true };
         caches.fit(self.rules.len(), self.groups.len());
-        let cache = caches.groups[g].get_or_insert_with(|| dfa.create_cache());
+        let cache = caches.groups[g].get_or_insert_with(|| Box::new(dfa.create_cache()));
         let span = Span { start: at, end: (at + group.limit).min(end) };
         !matches!(dfa.try_search_fwd(cache, &Input::new(hay).span(span.range()).anchored(Anchored::Yes)), Ok(None))
     }
@@ -372,23 +374,23 @@ impl RuleSet {
         let r = &self.rules[rule];
         let span = Span { start: at, end: (at + self.window[rule]).min(end) };
         if let Some(dfa) = &r.anchored {
-            let cache = caches.anchored[rule].get_or_insert_with(|| dfa.create_cache());
+            let cache = caches.anchored[rule].get_or_insert_with(|| Box::new(dfa.create_cache()));
             let input = Input::new(hay).span(span.range()).anchored(Anchored::Yes);
             // `Ok(None)`: no match starts here. On `Err` (the DFA gave up) fall through.
             if let Ok(None) = dfa.try_search_fwd(cache, &input) {
                 return None;
             }
         }
-        let cache = caches.meta[rule].get_or_insert_with(|| r.regex.create_cache());
-        let caps = caches.captures[rule].get_or_insert_with(|| r.regex.create_captures());
+        let cache = caches.meta[rule].get_or_insert_with(|| Box::new(r.regex.create_cache()));
+        let caps = caches.captures[rule].get_or_insert_with(|| Box::new(r.regex.create_captures()));
         self.try_match(rule, hay, span, Anchored::Yes, cache, caps, candidates)
     }
 
     /// Leftmost-first matches of `rule` inside `region`, one after another.
     fn search_region(&self, rule: usize, hay: &[u8], region: Span, caches: &mut Caches, candidates: &mut Vec<Finding>) {
         let r = &self.rules[rule];
-        let cache = caches.meta[rule].get_or_insert_with(|| r.regex.create_cache());
-        let caps = caches.captures[rule].get_or_insert_with(|| r.regex.create_captures());
+        let cache = caches.meta[rule].get_or_insert_with(|| Box::new(r.regex.create_cache()));
+        let caps = caches.captures[rule].get_or_insert_with(|| Box::new(r.regex.create_captures()));
         let mut at = region.start;
         while at < region.end {
             match self.try_match(rule, hay, Span { start: at, end: region.end }, Anchored::No, cache, caps, candidates)

@@ -5,5 +5,6 @@
 //! - [`openai`]: OpenAI Chat Completions and (legacy) Completions: where the text channels of
 //!   a chunk or a whole response are, and how to end a stream early.
 
+pub mod json;
 pub mod openai;
 pub mod sse;

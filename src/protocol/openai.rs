@@ -42,7 +42,8 @@ pub enum Field {
     Text,
 }
 
-const SIMPLE: [(&str, Field); 4] = [
+/// The channels that are plain string fields of a `delta` / `message`, by key.
+pub const SIMPLE_FIELDS: [(&str, Field); 4] = [
     ("content", Field::Content),
     ("refusal", Field::Refusal),
     ("reasoning_content", Field::ReasoningContent),
@@ -109,7 +110,7 @@ pub fn for_each_channel(choice: &mut Value, index: u64, api: Api, shape: Shape, 
     }
     let Some(Value::Object(inner)) = container(api, shape).and_then(|c| obj.get_mut(c)) else { return };
     for (key, value) in inner.iter_mut() {
-        if let Some(&(_, field)) = SIMPLE.iter().find(|(k, _)| k == key) {
+        if let Some(&(_, field)) = SIMPLE_FIELDS.iter().find(|(k, _)| k == key) {
             if let Value::String(s) = value {
                 f(ch(field), s);
             }
@@ -179,7 +180,7 @@ pub fn append_channel(choice: &mut Value, api: Api, field: Field, text: &str) {
             }
         }
         other => {
-            let key = SIMPLE.iter().find(|(_, f)| *f == other).map_or("content", |(k, _)| k);
+            let key = SIMPLE_FIELDS.iter().find(|(_, f)| *f == other).map_or("content", |(k, _)| k);
             append(delta.entry(key).or_insert(Value::Null));
         }
     }

@@ -193,11 +193,7 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
     let policy = s.response.filter(|_| scanning);
     let (Some(policy), Some(api)) = (policy, route.api()) else {
         // Pass through as is, streaming.
-        let stream = upstream.bytes_stream().map(move |chunk| {
-            let _held = &permit;
-            chunk
-        });
-        return Ok(build(status, out_headers, Body::from_stream(stream)));
+        return Ok(build(status, out_headers, Body::from_stream(pass_through(upstream, permit))));
     };
     if let Some(enc) = upstream.headers().get(header::CONTENT_ENCODING) {
         if !enc.as_bytes().eq_ignore_ascii_case(b"identity") {
@@ -340,6 +336,19 @@ fn audit(p: &Proxy, id: &str, direction: &'static str, policy: Policy, findings:
     }
 }
 
+/// The state of one scanned event stream.
+struct Scanned {
+    p: Arc<Proxy>,
+    upstream: reqwest::Response,
+    decoder: sse::Decoder,
+    chat: ChatStream,
+    id: String,
+    policy: Policy,
+    ended: bool,
+    _active: ActiveStream,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
 /// Decrements the active-stream gauge when the stream ends or is dropped.
 struct ActiveStream(Arc<Proxy>);
 
@@ -359,18 +368,7 @@ fn stream_answer(
     permit: tokio::sync::OwnedSemaphorePermit,
 ) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send {
     p.metrics.active_streams.inc();
-    struct St {
-        p: Arc<Proxy>,
-        upstream: reqwest::Response,
-        decoder: sse::Decoder,
-        chat: ChatStream,
-        id: String,
-        policy: Policy,
-        ended: bool,
-        _active: ActiveStream,
-        _permit: tokio::sync::OwnedSemaphorePermit,
-    }
-    let st = St {
+    let st = Scanned {
         decoder: sse::Decoder::new(p.settings.max_event_bytes),
         chat: ChatStream::new(api, p.rules.clone(), policy),
         _active: ActiveStream(p.clone()),
@@ -387,55 +385,9 @@ fn stream_answer(
                 return None;
             }
             let mut out = Vec::new();
-            match st.upstream.chunk().await {
-                Ok(Some(bytes)) => {
-                    st.decoder.push(&bytes);
-                    loop {
-                        match st.decoder.next_item() {
-                            Ok(Some(item)) => {
-                                if st.chat.item(item, &mut out) == Flow::Stop {
-                                    st.ended = true;
-                                    break;
-                                }
-                            }
-                            Ok(None) => break,
-                            Err(e) => {
-                                tracing::warn!(request_id = %st.id, error = %e, "upstream sent a malformed event stream");
-                                st.chat.fail("the upstream sent a malformed event stream", &mut out);
-                                st.ended = true;
-                                break;
-                            }
-                        }
-                    }
-                    st.p.metrics.holdback.observe(st.chat.held() as f64);
-                }
-                Ok(None) => {
-                    st.ended = true;
-                    loop {
-                        match st.decoder.finish() {
-                            Ok(Some(item)) => {
-                                if st.chat.item(item, &mut out) == Flow::Stop {
-                                    break;
-                                }
-                            }
-                            Ok(None) => {
-                                st.chat.end(&mut out);
-                                break;
-                            }
-                            Err(_) => {
-                                st.chat.fail("the upstream sent a malformed event stream", &mut out);
-                                break;
-                            }
-                        }
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(request_id = %st.id, error = %upstream_error_kind(&e), "upstream stream failed");
-                    let msg = if e.is_timeout() { "the upstream stopped sending (read timeout)" } else { "the upstream stream failed" };
-                    st.chat.fail(msg, &mut out);
-                    st.ended = true;
-                }
-            }
+            let next = st.upstream.chunk().await;
+            st.take(next, &mut out);
+            st.p.metrics.holdback.observe(st.chat.held() as f64);
             let findings = std::mem::take(&mut st.chat.findings);
             if !findings.is_empty() {
                 audit(&st.p, &st.id, "response", st.policy, &findings);
@@ -445,4 +397,69 @@ fn stream_answer(
             }
         }
     })
+}
+
+/// The upstream body unchanged.
+fn pass_through(
+    upstream: reqwest::Response,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    upstream.bytes_stream().map(move |chunk| {
+        let _held = &permit;
+        chunk.map_err(|e| std::io::Error::other(upstream_error_kind(&e)))
+    })
+}
+
+impl Scanned {
+    /// Handles what one read from the upstream gave.
+    fn take(&mut self, next: reqwest::Result<Option<Bytes>>, out: &mut Vec<u8>) {
+        match next {
+            Ok(Some(bytes)) => {
+                self.decoder.push(&bytes);
+                loop {
+                    match self.decoder.next_item() {
+                        Ok(Some(item)) => {
+                            if self.chat.item(item, out) == Flow::Stop {
+                                self.ended = true;
+                                return;
+                            }
+                        }
+                        Ok(None) => return,
+                        Err(e) => {
+                            tracing::warn!(request_id = %self.id, error = %e, "upstream sent a malformed event stream");
+                            self.chat.fail("the upstream sent a malformed event stream", out);
+                            self.ended = true;
+                            return;
+                        }
+                    }
+                }
+            }
+            Ok(None) => {
+                self.ended = true;
+                loop {
+                    match self.decoder.finish() {
+                        Ok(Some(item)) => {
+                            if self.chat.item(item, out) == Flow::Stop {
+                                return;
+                            }
+                        }
+                        Ok(None) => {
+                            self.chat.end(out);
+                            return;
+                        }
+                        Err(_) => {
+                            self.chat.fail("the upstream sent a malformed event stream", out);
+                            return;
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(request_id = %self.id, error = %upstream_error_kind(&e), "upstream stream failed");
+                let msg = if e.is_timeout() { "the upstream stopped sending (read timeout)" } else { "the upstream stream failed" };
+                self.chat.fail(msg, out);
+                self.ended = true;
+            }
+        }
+    }
 }

@@ -28,6 +28,7 @@ use std::{
 
 use axum::{
     extract::State,
+    serve::ListenerExt,
     http::{HeaderValue, StatusCode},
     response::IntoResponse,
     routing::get,
@@ -114,6 +115,10 @@ pub async fn run(proxy: Arc<Proxy>, listener: TcpListener, shutdown: impl Future
     let grace = proxy.settings.shutdown_grace;
     let (tx, mut rx) = tokio::sync::watch::channel(false);
     let p = proxy.clone();
+    // Events are small writes that must go out at once: no Nagle delay.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server = axum::serve(listener, router(proxy)).with_graceful_shutdown(async move {
         shutdown.await;
         p.ready.store(false, Ordering::Relaxed);

@@ -14,8 +14,19 @@ use crate::support::{assemble, broken_stream, chat_stream, deltas, fragment, red
 
 /// Runs `body` through a `ChatStream` in the given fragments; returns the client's bytes.
 fn through(fragments: &[Vec<u8>], policy: Policy) -> Vec<u8> {
+    let (fast, hits) = through_with(fragments, ChatStream::new(Api::Chat, rules(), policy));
+    let (tree, none) = through_with(fragments, ChatStream::new(Api::Chat, rules(), policy).without_fast_path());
+    assert_eq!(none, 0);
+    assert!(fast == tree, "the fast path wrote other bytes than the tree path");
+    // Every fixture stream has plain delta chunks (those without logprobs): some must have
+    // taken the fast path, or the comparison above compared the tree path with itself.
+    let events = fast.windows(2).filter(|w| w == b"\n\n").count();
+    assert!(events < 8 || hits > 0, "the fast path took none of {events} events");
+    fast
+}
+
+fn through_with(fragments: &[Vec<u8>], mut chat: ChatStream) -> (Vec<u8>, usize) {
     let mut d = sse::Decoder::default();
-    let mut chat = ChatStream::new(Api::Chat, rules(), policy);
     let mut out = Vec::new();
     'outer: for f in fragments {
         d.push(f);
@@ -29,7 +40,7 @@ fn through(fragments: &[Vec<u8>], policy: Policy) -> Vec<u8> {
         chat.item(item, &mut out);
     }
     chat.end(&mut out);
-    out
+    (out, chat.fast_hits())
 }
 
 /// A chunk without its text: channel strings, tool-call arguments and logprobs removed, and

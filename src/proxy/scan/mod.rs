@@ -14,6 +14,8 @@
 //! their original bytes. Under `block`, the stream ends with a chunk whose `finish_reason` is
 //! `"content_filter"` for every open choice, then `data: [DONE]`.
 
+mod fast;
+
 use std::{
     collections::{BTreeMap, BTreeSet, VecDeque},
     sync::Arc,
@@ -77,7 +79,7 @@ pub fn redact_string(rules: &Arc<RuleSet>, policy: Policy, text: &mut String, lo
 }
 
 /// Keys whose string values are identifiers or enums, never free text: not scanned.
-const IDENTIFIERS: &[&str] =
+pub(super) const IDENTIFIERS: &[&str] =
     &["id", "object", "model", "system_fingerprint", "role", "type", "finish_reason", "service_tier", "obfuscation"];
 
 /// Redacts every string in `value` (but identifier fields), naming each by its path under
@@ -262,10 +264,14 @@ pub struct ChatStream {
     /// Choices seen, and those whose `finish_reason` came.
     seen: BTreeSet<u64>,
     finished: BTreeSet<u64>,
-    /// The last chunk, as the envelope for chunks written here.
+    /// The first chunk's envelope (id, model, …), for the chunks written here.
     template: Option<Value>,
     done: bool,
     over: bool,
+    /// Whether plain delta chunks take the fast path (`fast.rs`).
+    fast: bool,
+    /// Chunks that took it.
+    fast_hits: usize,
     /// Findings since the caller last took them.
     pub findings: Vec<Reported>,
 }
@@ -282,8 +288,21 @@ impl ChatStream {
             template: None,
             done: false,
             over: false,
+            fast: true,
+            fast_hits: 0,
             findings: Vec::new(),
         }
+    }
+
+    /// How many chunks took the fast path (for tests and benchmarks).
+    pub fn fast_hits(&self) -> usize {
+        self.fast_hits
+    }
+
+    /// Every chunk through the tree path (for differential tests and benchmarks).
+    pub fn without_fast_path(mut self) -> ChatStream {
+        self.fast = false;
+        self
     }
 
     /// Bytes held back over all channels now.
@@ -316,6 +335,11 @@ impl ChatStream {
             out.extend_from_slice(&raw);
             return Flow::Continue;
         }
+        let plain = event.event.is_none() && event.id.is_none() && event.retry.is_none();
+        if let Ok(blocked) = self.fast_chunk(&event.data, &raw, plain, out) {
+            self.fast_hits += 1;
+            return if blocked { self.block(out) } else { Flow::Continue };
+        }
         let Ok(mut value) = serde_json::from_str::<Value>(&event.data) else {
             // Not JSON: scan it as text.
             let mut data = event.data.clone();
@@ -327,8 +351,18 @@ impl ChatStream {
             return Flow::Continue;
         };
         let (changed, blocked) = self.chunk(&mut value);
-        let data = changed.then(|| value.to_string());
-        self.write(&event, &raw, data, out);
+        if !changed {
+            out.extend_from_slice(&raw);
+        } else if plain {
+            // The common case, written without an intermediate string.
+            out.extend_from_slice(b"data: ");
+            if serde_json::to_writer(&mut *out, &value).is_err() {
+                out.extend_from_slice(b"null");
+            }
+            out.extend_from_slice(b"\n\n");
+        } else {
+            self.write(&event, &raw, Some(value.to_string()), out);
+        }
         if blocked {
             return self.block(out);
         }
@@ -372,7 +406,7 @@ impl ChatStream {
         let before = self.findings.len();
         let mut blocked = redact_strings(&self.rules, policy, value, "", &mut self.findings);
         let mut changed = self.findings.len() > before && !report;
-        if value.get("choices").is_some() {
+        if self.template.is_none() && value.get("choices").is_some() {
             self.template = Some(openai::chunk_like(value, Vec::new()));
         }
         let Some(choices) = openai::choices_mut(value) else { return (changed, blocked) };
