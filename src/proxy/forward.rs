@@ -89,8 +89,15 @@ pub(super) async fn handle(State(p): State<Arc<Proxy>>, req: Request) -> Respons
         ms = started.elapsed().as_secs_f64() * 1e3,
         "request"
     );
+    // Ours always as `x-secretgate-request-id` (what the logs name); as `x-request-id` only
+    // when the upstream sent none, so a provider's own id (which SDKs surface for support
+    // requests) is kept.
     if let Ok(v) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert("x-request-id", v);
+        let headers = response.headers_mut();
+        if !headers.contains_key("x-request-id") {
+            headers.insert("x-request-id", v.clone());
+        }
+        headers.insert("x-secretgate-request-id", v);
     }
     response
 }

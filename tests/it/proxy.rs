@@ -260,7 +260,11 @@ async fn passthrough_health_and_limits() {
     let models = json!({"object": "list", "data": [{"id": "gpt-4o", "object": "model", "created": 1, "owned_by": "openai"}]});
     let m2 = models.clone();
     let upstream = Upstream::start(move |seen| match seen.path.as_str() {
-        "/v1/models" => Reply::json(200, &m2),
+        "/v1/models" => {
+            let mut r = Reply::json(200, &m2);
+            r.headers.push(("x-request-id".into(), "req_provider_123".into()));
+            r
+        }
         _ => Reply::json(429, &json!({"error": {"message": format!("rate limited for key {KEY}"), "type": "requests", "code": "rate_limit_exceeded"}})),
     })
     .await;
@@ -268,6 +272,8 @@ async fn passthrough_health_and_limits() {
     let c = client();
     let r = c.get(gate.url("/v1/models?limit=5")).send().await.expect("answer");
     assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-request-id"], "req_provider_123", "the provider's request id is kept");
+    assert_eq!(r.headers()["x-secretgate-request-id"].len(), 16);
     assert_eq!(r.json::<Value>().await.expect("json"), models);
     assert_eq!(upstream.requests()[0].query.as_deref(), Some("limit=5"));
 
