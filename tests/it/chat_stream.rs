@@ -206,3 +206,53 @@ fn reasoning_refusal_and_non_json_events_are_scanned() {
     assert_eq!(choices[0].reasoning, redacted(&thought));
     assert_eq!(choices[0].refusal, redacted(&refusal));
 }
+
+/// Other servers' dialects: llama.cpp puts `choices` first, sends content in the chunk that
+/// carries `finish_reason` and `timings` after it, and may end without `[DONE]`; vLLM sends
+/// `content: null` deltas; a server that never sends `finish_reason` ends with `[DONE]` alone.
+#[test]
+fn other_servers_dialects_are_scanned_the_same() {
+    let key = "sk-proj-7ku8dr1aRNQPTDZTe1tzT3BlbkFJjD7yqHBEReY65dHmyWR2";
+    let text = format!("Here: {key} done");
+    let mut rng = Rng::new(12);
+    let parts = deltas(&text, &mut rng, 4);
+    let (last, rest) = parts.split_last().expect("deltas");
+    let chunk = |content: Option<&str>, finish: Option<&str>| {
+        let delta = match content {
+            Some(c) => serde_json::json!({ "content": c }),
+            None => serde_json::json!({ "content": null }),
+        };
+        serde_json::json!({
+            "choices": [{ "finish_reason": finish, "index": 0, "delta": delta }],
+            "created": 1_764_400_000, "id": "chatcmpl-llama", "model": "qwen2.5-7b",
+            "system_fingerprint": "b4567-abc", "object": "chat.completion.chunk",
+        })
+    };
+    // llama.cpp: last content and finish_reason together, timings after, no [DONE].
+    let mut llama = String::new();
+    llama.push_str(&format!("data: {}\n\n", chunk(None, None)));
+    for p in rest {
+        llama.push_str(&format!("data: {}\n\n", chunk(Some(p), None)));
+    }
+    let mut fin = chunk(Some(last), Some("stop"));
+    fin["timings"] = serde_json::json!({ "predicted_n": 12, "predicted_ms": 80.5 });
+    llama.push_str(&format!("data: {fin}\n\n"));
+    let out = through(&fragment(llama.as_bytes(), &mut rng, 13), Policy::default());
+    let (choices, chunks, done) = assemble(&out);
+    assert!(!done, "nothing added at the end");
+    assert_eq!(choices[0].content, redacted(&text));
+    assert_eq!(choices[0].finish_reason.as_deref(), Some("stop"));
+    assert!(chunks.last().is_some_and(|c| c["timings"]["predicted_n"] == 12));
+    assert!(chunks.iter().all(|c| c.get("error").is_none()), "a complete answer is not an error");
+
+    // No finish_reason at all: held text goes out in a chunk of our own before [DONE].
+    let mut bare = String::new();
+    for p in &parts {
+        bare.push_str(&format!("data: {}\n\n", chunk(Some(p), None)));
+    }
+    bare.push_str("data: [DONE]\n\n");
+    let out = through(&fragment(bare.as_bytes(), &mut rng, 9), Policy::default());
+    let (choices, _, done) = assemble(&out);
+    assert!(done);
+    assert_eq!(choices[0].content, redacted(&text));
+}
