@@ -67,7 +67,7 @@ pub(crate) struct RuleArgs {
     rules: Vec<PathBuf>,
     /// Do not load the built-in rules.
     #[arg(long)]
-    no_builtin: bool,
+    pub(crate) no_builtin: bool,
 }
 
 impl RuleArgs {
@@ -225,21 +225,27 @@ fn check(args: &CheckArgs) -> anyhow::Result<i32> {
     let (summary, problems) = detect::check::check(&set);
     let errors = problems.iter().filter(|p| p.severity == Severity::Error || args.strict).count();
     let warnings = problems.len() - problems.iter().filter(|p| p.severity == Severity::Error).count();
+    // Disclosure-request rules (built in) are checked by their own detector.
+    let disclosure = if args.rules.no_builtin { detect::disclosure::DisclosureSet::default() } else { detect::disclosure::DisclosureSet::builtin()? };
+    let request_problems = detect::disclosure::check(&disclosure);
     let mut err = std::io::stderr().lock();
     for p in &problems {
         let _ = writeln!(err, "{p}");
     }
+    for p in &request_problems {
+        let _ = writeln!(err, "error: {p}");
+    }
     let _ = writeln!(
         err,
         "checked {} rules, {} examples, {} negative examples: {} problems ({} warnings{})",
-        summary.rules,
-        summary.examples,
-        summary.negative_examples,
-        problems.len(),
+        summary.rules + disclosure.rules().len(),
+        summary.examples + disclosure.rules().iter().map(|r| r.examples.len()).sum::<usize>(),
+        summary.negative_examples + disclosure.rules().iter().map(|r| r.negative_examples.len()).sum::<usize>(),
+        problems.len() + request_problems.len(),
         warnings,
         if args.strict { ", strict" } else { "" }
     );
-    Ok(if errors > 0 { 1 } else { 0 })
+    Ok(if errors + request_problems.len() > 0 { 1 } else { 0 })
 }
 
 /// Writes each document to its own file and one label line per document:

@@ -15,6 +15,23 @@ impl<'a> Report<'a> {
         Report { set, results: Vec::new() }
     }
 
+    /// A disclosure request (its rule is not in `tool.driver.rules`, so no `ruleIndex`).
+    pub fn add_request(&mut self, path: &str, rule_id: &str, title: &str, start: (usize, usize), end: (usize, usize)) {
+        let uri = if path == "<stdin>" { "stdin".to_string() } else { path.replace('\\', "/") };
+        self.results.push(json!({
+            "ruleId": rule_id,
+            "kind": "fail",
+            "level": "warning",
+            "message": { "text": format!("{title} (disclosure request)") },
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": { "uri": uri },
+                    "region": { "startLine": start.0, "startColumn": start.1, "endLine": end.0, "endColumn": end.1 }
+                }
+            }],
+        }));
+    }
+
     pub fn add(&mut self, path: &str, f: &Finding, start: (usize, usize), end: (usize, usize)) {
         let rule = self.set.rule(f.rule);
         let level = match f.confidence {

@@ -8,7 +8,10 @@ use std::{
 use serde::Serialize;
 
 use super::{output, sarif, Format, RuleArgs};
-use crate::detect::{Finding, RuleSet, Scratch};
+use crate::detect::{
+    disclosure::{DisclosureFinding, DisclosureSet},
+    Finding, Fingerprint, RuleSet, Scratch,
+};
 
 /// Files whose first 8 KiB contain a NUL byte are treated as binary and skipped.
 const BINARY_SNIFF: usize = 8 * 1024;
@@ -44,6 +47,8 @@ pub(crate) fn run(paths: &[PathBuf], format: Format, rule_args: &RuleArgs) -> an
         files.push(None);
     }
 
+    // Disclosure requests come with the built-in rules.
+    let disclosure = if rule_args.no_builtin { DisclosureSet::default() } else { DisclosureSet::builtin()? };
     let mut scratch = Scratch::default();
     let mut findings = Vec::new();
     let mut total = 0usize;
@@ -62,7 +67,11 @@ pub(crate) fn run(paths: &[PathBuf], format: Format, rule_args: &RuleArgs) -> an
         };
         set.scan_with(&text, &mut scratch, &mut findings);
         total += findings.len();
-        if let Err(e) = emit(&mut out, format, &set, &name, &text, &findings, &mut sarif) {
+        let requests = disclosure.scan(&String::from_utf8_lossy(&text));
+        total += requests.len();
+        let emitted = emit(&mut out, format, &set, &name, &text, &findings, &mut sarif)
+            .and_then(|()| emit_requests(&mut out, format, &disclosure, &name, &text, &requests, &mut sarif));
+        if let Err(e) = emitted {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 return Ok(if total > 0 { 1 } else { 0 });
             }
@@ -170,6 +179,56 @@ fn emit(
             Format::Sarif => {
                 let (end_line, end_column) = lines.position(f.secret.end);
                 sarif.add(name, f, (line, column), (end_line, end_column));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Disclosure requests, in the same formats. The preview shows the request's first words
+/// (it is an instruction, not a secret).
+fn emit_requests(
+    out: &mut impl Write,
+    format: Format,
+    set: &DisclosureSet,
+    name: &str,
+    text: &[u8],
+    found: &[DisclosureFinding],
+    sarif: &mut sarif::Report,
+) -> std::io::Result<()> {
+    // Spans come from the lossily decoded text; with invalid UTF-8 they may not be offsets of
+    // `text`, so they are clamped.
+    let lossy = String::from_utf8_lossy(text);
+    let mut lines = output::LineIndex::new(lossy.as_bytes());
+    for f in found {
+        let (line, column) = lines.position(f.span.start);
+        let rule = set.rule(f.rule);
+        let request = lossy.get(f.span.range()).unwrap_or("");
+        let fingerprint = Fingerprint::of(request.as_bytes());
+        match format {
+            Format::Text => {
+                let preview: String = request.chars().take(40).map(|c| if c.is_control() { ' ' } else { c }).collect();
+                let more = if request.chars().count() > 40 { "…" } else { "" };
+                writeln!(out, "{name}:{line}:{column}: {} (disclosure-request) \"{preview}{more}\"", rule.id)?
+            }
+            Format::Json => {
+                let j = JsonFinding {
+                    path: name,
+                    rule_id: &rule.id,
+                    kind: "disclosure-request",
+                    start: f.span.start,
+                    end: f.span.end,
+                    line,
+                    column,
+                    confidence: rule.confidence.as_str(),
+                    fingerprint: fingerprint.to_string(),
+                };
+                serde_json::to_writer(&mut *out, &j)?;
+                writeln!(out)?;
+            }
+            Format::Sarif => {
+                let (end_line, end_column) = lines.position(f.span.end);
+                sarif.add_request(name, &rule.id, &rule.title, (line, column), (end_line, end_column));
             }
         }
     }

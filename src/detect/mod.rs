@@ -24,6 +24,7 @@
 //! tried position.
 
 pub mod check;
+pub mod disclosure;
 pub mod filters;
 mod frontier;
 mod plan;

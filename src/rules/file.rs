@@ -35,4 +35,19 @@ pub struct RuleSpec {
     pub examples: Vec<String>,
     #[serde(default)]
     pub negative_examples: Vec<String>,
+    /// Disclosure-request rules only: regexes on the normalized sentence around a match; if
+    /// one matches, the match is not a request (`how do I print env vars in bash`).
+    #[serde(default)]
+    pub unless: Vec<String>,
+    /// Disclosure-request rules only: how much a match counts (default 1, enough alone). Weaker
+    /// signals (a credential named, a reveal verb, urgency) add up within a sentence; a
+    /// negative score (a how-to question) takes away.
+    pub score: Option<f64>,
+    /// Disclosure-request rules only: `sentence` (default) or `text` — a signal about the whole
+    /// text (role-play framing, urgency) counts in every sentence of it.
+    pub scope: Option<String>,
+    /// Disclosure-request signals only: a sentence is a finding only if an anchor signal (a
+    /// credential or the prompt named, an environment dump) is in it or the one before.
+    #[serde(default)]
+    pub anchor: bool,
 }

@@ -44,12 +44,17 @@ impl Confidence {
 pub enum Kind {
     #[default]
     Secret,
+    /// A request to reveal credentials, the system prompt or the environment, an instruction
+    /// override, or an exfiltration vector (`patterns/disclosure.toml`). Matched on normalized
+    /// text by `detect::disclosure`, not by the secret engine.
+    DisclosureRequest,
 }
 
 impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Secret => "secret",
+            Kind::DisclosureRequest => "disclosure-request",
         }
     }
 }
@@ -155,10 +160,35 @@ pub fn load_path(path: &Path) -> Result<Vec<Rule>, RuleError> {
 }
 
 /// Parses and compiles the rules of one file. `file` is only used in messages.
+/// The secret rules of a rule file (rules of other kinds are compiled by their detectors; see
+/// [`parse_specs`]).
 pub fn parse(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
+    parse_specs(file, text)?.into_iter().filter(|s| s.kind == Kind::Secret).map(|spec| compile(file, spec)).collect()
+}
+
+/// Every rule of a rule file as written.
+pub fn parse_specs(file: &str, text: &str) -> Result<Vec<RuleSpec>, RuleError> {
     let parsed: RuleFile = toml::from_str(text)
         .map_err(|e| RuleError::Parse { file: file.to_string(), message: e.message().to_string() })?;
-    parsed.rules.into_iter().map(|spec| compile(file, spec)).collect()
+    for spec in &parsed.rules {
+        if spec.kind == Kind::Secret && (!spec.unless.is_empty() || spec.score.is_some() || spec.scope.is_some() || spec.anchor) {
+            return Err(RuleError::Rule {
+                file: file.to_string(),
+                rule: spec.id.clone(),
+                message: "`unless`, `score`, `scope` and `anchor` apply to disclosure-request rules only".into(),
+            });
+        }
+    }
+    Ok(parsed.rules)
+}
+
+/// The built-in rules of a kind other than secrets, as written, with their file names.
+pub fn builtin_specs(kind: Kind) -> Result<Vec<(String, RuleSpec)>, RuleError> {
+    let mut out = Vec::new();
+    for (name, text) in BUILTIN {
+        out.extend(parse_specs(name, text)?.into_iter().filter(|s| s.kind == kind).map(|s| (name.to_string(), s)));
+    }
+    Ok(out)
 }
 
 fn is_kebab_id(id: &str) -> bool {

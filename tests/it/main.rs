@@ -3,6 +3,7 @@
 mod chat_stream;
 mod cli;
 mod corpus;
+mod disclosure;
 mod e2e;
 mod proxy;
 mod rules;

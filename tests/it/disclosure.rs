@@ -1,0 +1,97 @@
+//! Disclosure-request detection on the labeled sets in `tests/data/disclosure/`: `dev.jsonl`
+//! (the rules were tuned on it) and `holdout.jsonl` (written independently, not tuned on).
+//! Asserts recall ≥ 0.95 and false positives ≤ 2 % on each; prints what was missed or
+//! wrongly flagged (`cargo test disclosure -- --nocapture`).
+
+use std::collections::BTreeMap;
+
+use secretgate::detect::disclosure::DisclosureSet;
+use serde_json::Value;
+
+struct Scores {
+    positives: usize,
+    found: usize,
+    negatives: usize,
+    flagged: usize,
+}
+
+fn evaluate(file: &str) -> Scores {
+    let set = DisclosureSet::builtin().expect("rules compile");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/disclosure").join(file);
+    let text = std::fs::read_to_string(&path).expect("labeled set");
+    let mut s = Scores { positives: 0, found: 0, negatives: 0, flagged: 0 };
+    let mut by_group: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: Value = serde_json::from_str(line).expect("each line is JSON");
+        let prompt = v["text"].as_str().expect("text");
+        let positive = v["label"] == "disclosure";
+        let hit = !set.scan(prompt).is_empty();
+        let group = by_group.entry(format!("{}/{}/{}", v["label"].as_str().unwrap_or(""), v["family"].as_str().unwrap_or(""), v["lang"].as_str().unwrap_or(""))).or_default();
+        group.0 += 1;
+        if positive {
+            s.positives += 1;
+            if hit {
+                s.found += 1;
+                group.1 += 1;
+            } else {
+                println!("{file}: MISSED   {}", prompt.chars().take(160).collect::<String>().replace('\n', "⏎"));
+                if std::env::var_os("SECRETGATE_EXPLAIN").is_some() {
+                    println!("           {:?}", set.explain(prompt));
+                }
+            }
+        } else {
+            s.negatives += 1;
+            if hit {
+                s.flagged += 1;
+                group.1 += 1;
+                let f = set.scan(prompt);
+                println!("{file}: FLAGGED  [{}] {}", set.rule(f[0].rule).id, prompt.chars().take(160).collect::<String>().replace('\n', "⏎"));
+                if std::env::var_os("SECRETGATE_EXPLAIN").is_some() {
+                    println!("           {:?}", set.explain(prompt));
+                }
+            }
+        }
+    }
+    for (g, (n, hits)) in &by_group {
+        println!("{file}: {g:<36} {hits:>4} / {n:<4} flagged");
+    }
+    println!(
+        "{file}: recall {}/{} = {:.3}, false positives {}/{} = {:.3}",
+        s.found,
+        s.positives,
+        s.found as f64 / s.positives as f64,
+        s.flagged,
+        s.negatives,
+        s.flagged as f64 / s.negatives as f64
+    );
+    s
+}
+
+/// The targets: recall ≥ 0.95, false positives ≤ 2 %.
+fn assert_quality(file: &str, min_recall: f64, max_fp: f64) {
+    let s = evaluate(file);
+    assert!(s.positives >= 150 && s.negatives >= 150, "{file}: too small a set");
+    let recall = s.found as f64 / s.positives as f64;
+    let fp = s.flagged as f64 / s.negatives as f64;
+    assert!(recall >= min_recall, "{file}: recall {recall:.3} < {min_recall}");
+    assert!(fp <= max_fp, "{file}: false positives {fp:.3} > {max_fp}");
+}
+
+#[test]
+fn dev_set_meets_the_targets() {
+    assert_quality("dev.jsonl", 0.95, 0.02);
+}
+
+/// `holdout.jsonl` was scored once, after tuning on `dev.jsonl` (recall 0.824, false positives
+/// 0.079 — the targets are not met on text the rules were not tuned on). This guards that
+/// floor; the targets are asserted by the ignored test below.
+#[test]
+fn holdout_set_does_not_fall_below_its_first_score() {
+    assert_quality("holdout.jsonl", 0.82, 0.08);
+}
+
+#[test]
+#[ignore = "not met yet: recall 0.824 and false positives 0.079 on the held-out set"]
+fn holdout_set_meets_the_targets() {
+    assert_quality("holdout.jsonl", 0.95, 0.02);
+}
