@@ -95,3 +95,20 @@ fn holdout_set_does_not_fall_below_its_first_score() {
 fn holdout_set_meets_the_targets() {
     assert_quality("holdout.jsonl", 0.95, 0.02);
 }
+
+/// `patterns/disclosure.toml` is written by `patterns/disclosure.py`; they must agree.
+#[test]
+fn disclosure_rules_are_generated_from_their_source() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Run a copy of the generator so the checked-in file is not touched.
+    let script = std::fs::read_to_string(root.join("patterns/disclosure.py")).expect("generator");
+    std::fs::write(dir.path().join("disclosure.py"), script).expect("copy");
+    let Ok(status) = std::process::Command::new("python3").arg(dir.path().join("disclosure.py")).stdout(std::process::Stdio::null()).status() else {
+        panic!("python3 is needed to check patterns/disclosure.toml against patterns/disclosure.py");
+    };
+    assert!(status.success(), "the generator failed");
+    let fresh = std::fs::read_to_string(dir.path().join("disclosure.toml")).expect("generated");
+    let checked_in = std::fs::read_to_string(root.join("patterns/disclosure.toml")).expect("checked in");
+    assert!(fresh == checked_in, "patterns/disclosure.toml is stale: run python3 patterns/disclosure.py");
+}
