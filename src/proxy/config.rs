@@ -31,6 +31,7 @@ pub const KEYS: &[&str] = &[
     "request.action",
     "response.action",
     "response.block_mode",
+    "disclosure.request",
     "redaction.style",
     "limits.max_body_bytes",
     "limits.max_concurrent",
@@ -53,6 +54,7 @@ pub struct File {
     pub request: DirectionFile,
     pub response: ResponseFile,
     pub redaction: RedactionFile,
+    pub disclosure: DisclosureFile,
     pub limits: LimitsFile,
     pub rules: RulesFile,
 }
@@ -83,6 +85,24 @@ pub struct DirectionFile {
 pub struct ResponseFile {
     pub action: Option<Mode>,
     pub block_mode: Option<BlockMode>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DisclosureFile {
+    pub request: Option<Flag>,
+}
+
+/// What to do with a request to disclose secrets found in a request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Flag {
+    /// Audit event, metric, and `x-secretgate-flagged` on the answer; forwarded.
+    #[default]
+    Flag,
+    /// Refused with 400, code `disclosure_request`.
+    Block,
+    Off,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -181,6 +201,8 @@ pub struct Settings {
     pub request: Option<Policy>,
     pub response: Option<Policy>,
     pub block_mode: BlockMode,
+    /// Requests to disclose secrets in user and tool messages.
+    pub disclosure_request: Flag,
     pub max_body_bytes: usize,
     pub max_concurrent: usize,
     pub max_event_bytes: usize,
@@ -279,6 +301,7 @@ impl Settings {
             request: policy(f.request.action.unwrap_or(Mode::Redact)),
             response: policy(f.response.action.unwrap_or(Mode::Redact)),
             block_mode: f.response.block_mode.unwrap_or_default(),
+            disclosure_request: f.disclosure.request.unwrap_or_default(),
             max_body_bytes: positive(f.limits.max_body_bytes, 8 << 20, "limits.max_body_bytes")?,
             max_concurrent: positive(f.limits.max_concurrent, 4096, "limits.max_concurrent")?,
             max_event_bytes: positive(f.limits.max_event_bytes, 1 << 20, "limits.max_event_bytes")?,

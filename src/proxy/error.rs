@@ -22,6 +22,8 @@ pub enum ProxyError {
     InvalidJson,
     /// A secret in the request under the `block` policy (the rule id is safe to name).
     SecretInRequest { rule: String },
+    /// A request to disclose secrets under `disclosure.request = "block"`.
+    DisclosureRequest { rule: String },
     /// A non-streamed answer blocked, with `block_mode = "error"`.
     SecretInResponse { rule: String },
     Busy,
@@ -61,6 +63,12 @@ impl ProxyError {
                 format!("the request contains a secret ({rule}); remove it and retry"),
                 invalid,
                 "secret_in_request",
+            ),
+            DisclosureRequest { rule } => (
+                StatusCode::BAD_REQUEST,
+                format!("the request asks for secrets to be disclosed ({rule}) and was refused"),
+                invalid,
+                "disclosure_request",
             ),
             SecretInResponse { rule } => (
                 StatusCode::BAD_REQUEST,

@@ -18,7 +18,8 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 
 use super::{
-    auth, config::BlockMode,
+    auth,
+    config::{BlockMode, Flag},
     error::ProxyError,
     metrics::{FindingLabels, RequestLabels},
     scan::{self, ChatStream, Flow, Reported},
@@ -140,7 +141,11 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
     let mut body = read_limited(body, s.max_body_bytes).await?;
     let scanning = s.scan && route.api().is_some();
 
+    let mut flagged = false;
     if scanning {
+        if s.disclosure_request != Flag::Off {
+            flagged = disclosure_check(p, &body, id)?;
+        }
         if let Some(policy) = s.request {
             body = scan_request(p, policy, body, id)?;
         }
@@ -196,6 +201,9 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
         if !HOP_BY_HOP.contains(&name.as_str()) {
             out_headers.append(name.clone(), value.clone());
         }
+    }
+    if flagged {
+        out_headers.insert("x-secretgate-flagged", HeaderValue::from_static("disclosure-request"));
     }
     let policy = s.response.filter(|_| scanning);
     let (Some(policy), Some(api)) = (policy, route.api()) else {
@@ -468,5 +476,73 @@ impl Scanned {
                 self.ended = true;
             }
         }
+    }
+}
+
+/// The texts of a Chat Completions / Completions request that come from users or tools (not
+/// the operator's system or developer messages), with where they are.
+fn untrusted_texts(value: &Value) -> Vec<(String, &str)> {
+    let mut out = Vec::new();
+    if let Some(messages) = value.get("messages").and_then(Value::as_array) {
+        for (i, m) in messages.iter().enumerate() {
+            let role = m.get("role").and_then(Value::as_str).unwrap_or("user");
+            if matches!(role, "system" | "developer") {
+                continue;
+            }
+            match m.get("content") {
+                Some(Value::String(t)) => out.push((format!("messages[{i}].content"), t.as_str())),
+                Some(Value::Array(parts)) => {
+                    for (j, part) in parts.iter().enumerate() {
+                        if let Some(t) = part.get("text").and_then(Value::as_str) {
+                            out.push((format!("messages[{i}].content[{j}].text"), t));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    match value.get("prompt") {
+        Some(Value::String(t)) => out.push(("prompt".to_owned(), t.as_str())),
+        Some(Value::Array(items)) => {
+            for (i, t) in items.iter().enumerate() {
+                if let Some(t) = t.as_str() {
+                    out.push((format!("prompt[{i}]"), t));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Requests to disclose secrets in what users and tools wrote: audited and counted; refused
+/// under `block`. Returns whether the request is flagged.
+fn disclosure_check(p: &Proxy, body: &[u8], id: &str) -> Result<bool, ProxyError> {
+    let value: Value = serde_json::from_slice(body).map_err(|_| ProxyError::InvalidJson)?;
+    let block = p.settings.disclosure_request == Flag::Block;
+    let action = if block { "block" } else { "flag" };
+    let mut first = None;
+    for (location, text) in untrusted_texts(&value) {
+        for f in p.disclosure.scan(text) {
+            let rule = p.disclosure.rule(f.rule).id.as_str();
+            tracing::warn!(
+                target: "secretgate::audit",
+                request_id = %id,
+                direction = "request",
+                kind = "disclosure-request",
+                channel = %location,
+                rule,
+                action,
+                "request to disclose secrets"
+            );
+            p.metrics.findings.get_or_create(&FindingLabels { rule: rule.to_owned(), action, direction: "request" }).inc();
+            first.get_or_insert_with(|| rule.to_owned());
+        }
+    }
+    match first {
+        Some(rule) if block => Err(ProxyError::DisclosureRequest { rule }),
+        Some(_) => Ok(true),
+        None => Ok(false),
     }
 }

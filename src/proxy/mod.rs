@@ -46,6 +46,7 @@ use crate::RuleSet;
 pub struct Proxy {
     pub settings: Settings,
     pub rules: Arc<RuleSet>,
+    pub disclosure: crate::detect::disclosure::DisclosureSet,
     pub metrics: metrics::Metrics,
     client: reqwest::Client,
     permits: Arc<Semaphore>,
@@ -65,7 +66,9 @@ impl Proxy {
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .build()?;
+        let disclosure = crate::detect::disclosure::DisclosureSet::builtin()?;
         Ok(Proxy {
+            disclosure,
             permits: Arc::new(Semaphore::new(settings.max_concurrent)),
             settings,
             rules,
