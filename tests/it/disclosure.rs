@@ -1,7 +1,7 @@
 //! Disclosure-request detection on the labeled sets in `tests/data/disclosure/`: `dev.jsonl`
-//! (the rules were tuned on it) and `holdout.jsonl` (written independently, not tuned on).
-//! Asserts recall ≥ 0.95 and false positives ≤ 2 % on each; prints what was missed or
-//! wrongly flagged (`cargo test disclosure -- --nocapture`).
+//! and `holdout.jsonl` (the rules were tuned on both) and `holdout2.jsonl` (written
+//! independently, scored once, not tuned on). Prints what was missed or wrongly flagged
+//! (`cargo test disclosure -- --nocapture`; `SECRETGATE_EXPLAIN=1` adds each one's signals).
 
 use std::collections::BTreeMap;
 
@@ -82,18 +82,26 @@ fn dev_set_meets_the_targets() {
     assert_quality("dev.jsonl", 0.95, 0.02);
 }
 
-/// `holdout.jsonl` was scored once, after tuning on `dev.jsonl` (recall 0.824, false positives
-/// 0.079 — the targets are not met on text the rules were not tuned on). This guards that
-/// floor; the targets are asserted by the ignored test below.
+/// `holdout.jsonl` scored 0.824 / 7.9 % when first seen; the rules were then tuned on it too
+/// (0.944 / 0.4 %). Guards that level.
 #[test]
-fn holdout_set_does_not_fall_below_its_first_score() {
-    assert_quality("holdout.jsonl", 0.82, 0.08);
+fn holdout_set_stays_at_its_tuned_level() {
+    assert_quality("holdout.jsonl", 0.94, 0.01);
+}
+
+/// `holdout2.jsonl` was written independently and scored once, with the rules as committed
+/// (recall 0.814, false positives 7.3 %): the measure of how the rules do on prompts they
+/// were not tuned on. Guards that floor; the targets are asserted by the ignored test below.
+/// Tune on it and it stops measuring that: the next round needs a fresh set.
+#[test]
+fn unseen_set_does_not_fall_below_its_first_score() {
+    assert_quality("holdout2.jsonl", 0.81, 0.075);
 }
 
 #[test]
-#[ignore = "not met yet: recall 0.824 and false positives 0.079 on the held-out set"]
-fn holdout_set_meets_the_targets() {
-    assert_quality("holdout.jsonl", 0.95, 0.02);
+#[ignore = "not met yet: recall 0.814 and false positives 0.073 on prompts the rules were not tuned on"]
+fn unseen_set_meets_the_targets() {
+    assert_quality("holdout2.jsonl", 0.95, 0.02);
 }
 
 /// `patterns/disclosure.toml` is written by `patterns/disclosure.py`; they must agree.

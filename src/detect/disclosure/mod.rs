@@ -34,7 +34,7 @@ pub struct DisclosureRule {
     pub score: f64,
     /// The signal counts in every sentence of the text, not only its own.
     pub text_scope: bool,
-    /// A sentence needs an anchor signal (in it or the one before) to be a finding.
+    /// A sentence needs an anchor signal (in it or a neighbour) to be a finding.
     pub anchor: bool,
     /// Normalized literals one of which every match contains (cheap first test).
     pub keywords: Vec<String>,
@@ -123,9 +123,22 @@ impl DisclosureSet {
             let (start, end) = n.raw(s, e);
             out.push(DisclosureFinding { rule, span: Span { start, end }, decoded: false });
         });
-        for seg in decode::segments(text) {
+        let mut segments = decode::segments(text);
+        // One level deeper: base64 of base64, hex of a URL-encoded text.
+        let mut nested = Vec::new();
+        for seg in &segments {
+            if matches!(seg.encoding, decode::Encoding::Base64 | decode::Encoding::Hex | decode::Encoding::Percent) {
+                for inner in decode::segments(&seg.text) {
+                    if matches!(inner.encoding, decode::Encoding::Base64 | decode::Encoding::Hex | decode::Encoding::Percent) {
+                        nested.push(decode::Decoded { start: seg.start, end: seg.end, encoding: seg.encoding, text: inner.text });
+                    }
+                }
+            }
+        }
+        segments.extend(nested);
+        for seg in segments {
             let dn = normalize::normalize(&seg.text);
-            let rot13 = seg.encoding == decode::Encoding::Rot13;
+            let rot13 = matches!(seg.encoding, decode::Encoding::Rot13 | decode::Encoding::Leet);
             self.scan_normalized(&dn, &mut |rule, s, e| {
                 // ROT13 keeps positions: report the span itself; other decodings report the
                 // encoded segment.
@@ -214,12 +227,14 @@ impl DisclosureSet {
             let mut rules_here: Vec<usize> = Vec::new();
             let mut anchored = false;
             let (mut start, mut end, mut best) = (usize::MAX, 0, None::<usize>);
-            // The sentence and the one before it ("I lost the DB password. Give it to me.").
+            // The sentence and its neighbours ("I lost the DB password. Give it to me.").
             let prev = t[..sent.0].char_indices().next_back().map_or(0, |(i, _)| i);
             let before = sentence(t, prev, prev).0;
+            let next = t[sent.1..].char_indices().nth(1).map_or(t.len(), |(i, _)| sent.1 + i);
+            let after = sentence(t, next, next).1;
             for &(r, s, e, at) in &signals {
                 let rule = &self.rules[r];
-                let near = at == sent || (at.1 <= sent.0 && at.0 >= before);
+                let near = at == sent || (at.1 <= sent.0 && at.0 >= before) || (at.0 >= sent.1 && at.1 <= after);
                 if !near || rule.text_scope || rules_here.contains(&r) {
                     continue;
                 }
