@@ -113,7 +113,13 @@ fn walk(rules: &Arc<RuleSet>, policy: Policy, value: &mut Value, path: &mut Stri
                 if !path.is_empty() {
                     path.push('.');
                 }
-                path.push_str(k);
+                // Paths go into audit logs: a key that is not a plain name (it could be
+                // anything a client sent, a secret included) is logged as `<key>`.
+                if k.len() <= 40 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+                    path.push_str(k);
+                } else {
+                    path.push_str("<key>");
+                }
                 blocked |= walk(rules, policy, v, path, out);
                 path.truncate(len);
             }
@@ -541,5 +547,22 @@ impl ChatStream {
         sse::encode_data(&openai::chunk_like(&template, choices).to_string(), out);
         sse::encode_data("[DONE]", out);
         Flow::Stop
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_never_carry_a_key_a_client_sent() {
+        let rules = Arc::new(RuleSet::builtin().expect("rules"));
+        let key = "sk-proj-7ku8dr1aRNQPTDZTe1tzT3BlbkFJjD7yqHBEReY65dHmyWR2";
+        let mut body = serde_json::json!({ "messages": [{ key: format!("also {key}") }] });
+        let mut out = Vec::new();
+        redact_strings(&rules, Policy::default(), &mut body, "", &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].location, "messages[0].<key>");
+        assert!(!body.to_string().contains(&format!("also {key}")));
     }
 }
