@@ -256,3 +256,51 @@ fn other_servers_dialects_are_scanned_the_same() {
     assert!(done);
     assert_eq!(choices[0].content, redacted(&text));
 }
+
+/// Whatever the upstream sends — truncated JSON, stray bytes, odd events — the scanner does
+/// not panic, and what it writes decodes as an event stream.
+#[test]
+fn arbitrary_upstream_bytes_never_panic() {
+    let mut rng = Rng::new(77);
+    let pieces: &[&[u8]] = &[
+        b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"sk-proj-",
+        b"7ku8dr1aRNQPTDZTe1tzT3BlbkFJjD7yqHBEReY65dHmyWR2\"}}]}\n\n",
+        b"data: {\"choices\":[{\"index\":1,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"k\\\":\"}}]}}]}\n\n",
+        b"data: {\"choices\":[{\"index\":0,\"logprobs\":{\"content\":[{\"token\":\"x\",\"bytes\":[120]}]},\"delta\":{\"content\":\"x\"},\"finish_reason\":\"stop\"}]}\n\n",
+        b"data: [DONE]\n\n", b": ping\r\n\r\n", b"event: error\ndata: {\"error\":{\"message\":\"boom\"}}\n\n",
+        b"data: {\"choices\":[{\"index\":\"zero\",\"delta\":[]}]}\n\n", b"data: {\"choices\":null}\n\n", b"data: not json\n\n",
+        b"\r", b"\n", b"{", b"}", b"\"", b"\\", b"\xff", b"data:", b"\xe4\xb8", b"\xad",
+    ];
+    for _ in 0..300 {
+        let mut body = Vec::new();
+        for _ in 0..rng.below(12) {
+            body.extend_from_slice(pieces[rng.below(pieces.len())]);
+        }
+        let mut d = sse::Decoder::default();
+        let mut chat = ChatStream::new(Api::Chat, rules(), Policy::default());
+        let mut out = Vec::new();
+        'feed: for f in fragment(&body, &mut rng, 7) {
+            d.push(&f);
+            loop {
+                match d.next_item() {
+                    Ok(Some(item)) => {
+                        if chat.item(item, &mut out) == Flow::Stop {
+                            break 'feed;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(_) => {
+                        chat.fail("malformed", &mut out);
+                        break 'feed;
+                    }
+                }
+            }
+        }
+        chat.end(&mut out);
+        let mut check = sse::Decoder::default();
+        check.push(&out);
+        while let Some(_item) = check.next_item().expect("the output is a well-formed event stream") {}
+        let key = "sk-proj-7ku8dr1aRNQPTDZTe1tzT3BlbkFJjD7yqHBEReY65dHmyWR2";
+        assert!(!String::from_utf8_lossy(&out).contains(key), "a whole key was released");
+    }
+}

@@ -354,3 +354,32 @@ mod tests {
         assert!(!text[f[0].span.range()].contains("Thanks"));
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn set() -> &'static DisclosureSet {
+        static SET: std::sync::OnceLock<DisclosureSet> = std::sync::OnceLock::new();
+        SET.get_or_init(|| DisclosureSet::builtin().expect("compiles"))
+    }
+
+    fn cases() -> u32 {
+        std::env::var("SECRETGATE_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+        /// Any text: no panic, and every span lies on character boundaries of the input.
+        #[test]
+        fn any_text_scans_without_panic(text in "(?s)(?:[a-zA-Z0-9 .,;:!?'\"\\n\\\\%=+/_-]|[éü中文。？！]|\u{200B}|\u{E0041}|\u{1F511}|ｐ|р){0,120}") {
+            for f in set().scan(&text) {
+                prop_assert!(f.span.start <= f.span.end && f.span.end <= text.len());
+                prop_assert!(text.is_char_boundary(f.span.start) && text.is_char_boundary(f.span.end));
+            }
+        }
+    }
+}
