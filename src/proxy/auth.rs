@@ -93,32 +93,9 @@ pub fn query_has_key(query: &str, rules: &crate::RuleSet) -> bool {
     false
 }
 
-/// `%XX` and `+` decoded; invalid escapes kept as they are.
+/// `%XX` and `+` decoded (invalid escapes kept as they are), as text.
 fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                match (hex(b[i + 1]), hex(b[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
+    String::from_utf8_lossy(&crate::detect::disclosure::decode::percent_decode(s)).into_owned()
 }
 
 #[cfg(test)]

@@ -274,7 +274,8 @@ fn decode_hex(run: &str) -> Option<String> {
     readable(&bytes)
 }
 
-fn percent_decode(s: &str) -> Vec<u8> {
+/// `%XX` and `+` decoded; invalid escapes kept as they are.
+pub(crate) fn percent_decode(s: &str) -> Vec<u8> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
