@@ -1,6 +1,6 @@
-//! Disclosure-request detection on the labeled sets in `tests/data/disclosure/`: `dev.jsonl`
-//! and `holdout.jsonl` (the rules were tuned on both) and `holdout2.jsonl` (written
-//! independently, scored once, not tuned on). Prints what was missed or wrongly flagged
+//! Disclosure-request detection on the labeled sets in `tests/data/disclosure/`: `dev.jsonl`,
+//! `holdout.jsonl` and `holdout2.jsonl` (the rules were tuned on them) and `holdout3.jsonl`
+//! (written independently, scored once, not tuned on). Prints what was missed or wrongly flagged
 //! (`cargo test disclosure -- --nocapture`; `SECRETGATE_EXPLAIN=1` adds each one's signals).
 
 use std::collections::BTreeMap;
@@ -82,26 +82,31 @@ fn dev_set_meets_the_targets() {
     assert_quality("dev.jsonl", 0.95, 0.02);
 }
 
-/// `holdout.jsonl` scored 0.824 / 7.9 % when first seen; the rules were then tuned on it too
-/// (0.944 / 0.4 %). Guards that level.
+/// `holdout.jsonl` scored 0.824 / 7.9 % when first seen; the rules were then tuned on it too.
 #[test]
 fn holdout_set_stays_at_its_tuned_level() {
     assert_quality("holdout.jsonl", 0.94, 0.01);
 }
 
-/// `holdout2.jsonl` was written independently and scored once, with the rules as committed
-/// (recall 0.814, false positives 7.3 %): the measure of how the rules do on prompts they
-/// were not tuned on. Guards that floor; the targets are asserted by the ignored test below.
-/// Tune on it and it stops measuring that: the next round needs a fresh set.
+/// `holdout2.jsonl` scored 0.814 / 7.3 % when first seen; then tuned on too.
+#[test]
+fn holdout2_set_stays_at_its_tuned_level() {
+    assert_quality("holdout2.jsonl", 0.87, 0.025);
+}
+
+/// `holdout3.jsonl` was written independently and scored once, with the rules as committed
+/// (recall 0.891, false positives 3.4 %): the measure of how the rules do on prompts they were
+/// not tuned on. Guards that floor; the targets are asserted by the ignored test below. Tune
+/// on it and it stops measuring that: the next round needs a fresh set.
 #[test]
 fn unseen_set_does_not_fall_below_its_first_score() {
-    assert_quality("holdout2.jsonl", 0.81, 0.075);
+    assert_quality("holdout3.jsonl", 0.89, 0.035);
 }
 
 #[test]
-#[ignore = "not met yet: recall 0.814 and false positives 0.073 on prompts the rules were not tuned on"]
+#[ignore = "not met yet: recall 0.891 and false positives 0.034 on prompts the rules were not tuned on"]
 fn unseen_set_meets_the_targets() {
-    assert_quality("holdout2.jsonl", 0.95, 0.02);
+    assert_quality("holdout3.jsonl", 0.95, 0.02);
 }
 
 /// `patterns/disclosure.toml` is written by `patterns/disclosure.py`; they must agree.

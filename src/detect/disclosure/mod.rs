@@ -216,7 +216,9 @@ impl DisclosureSet {
         // A rule that counts alone still yields to evidence about the whole text (a text about
         // attacks that quotes one, a code review).
         for (i, s, e) in strong {
-            if self.rules[i].score + text_wide.min(0.0) >= 1.0 - 1e-9 {
+            // Positive evidence about the whole text (text addressed to an AI inside a
+            // document) offsets the negative (a document task).
+            if self.rules[i].score + text_wide >= 1.0 - 1e-9 {
                 found(i, s, e);
             }
         }
