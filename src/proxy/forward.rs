@@ -142,12 +142,14 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
     let scanning = s.scan && route.api().is_some();
 
     let mut flagged = false;
-    if scanning {
+    if scanning && (s.disclosure_request != Flag::Off || s.request.is_some()) {
+        // Parsed once for both checks.
+        let value: Value = serde_json::from_slice(&body).map_err(|_| ProxyError::InvalidJson)?;
         if s.disclosure_request != Flag::Off {
-            flagged = disclosure_check(p, &body, id)?;
+            flagged = disclosure_check(p, &value, id)?;
         }
         if let Some(policy) = s.request {
-            body = scan_request(p, policy, body, id)?;
+            body = scan_request(p, policy, value, body, id)?;
         }
     }
 
@@ -304,9 +306,9 @@ async fn read_upstream(mut upstream: reqwest::Response, limit: usize) -> Result<
     Ok(Bytes::from(out))
 }
 
-/// Scans a Chat Completions / Completions request body; returns what to send upstream.
-fn scan_request(p: &Proxy, policy: Policy, body: Bytes, id: &str) -> Result<Bytes, ProxyError> {
-    let mut value: Value = serde_json::from_slice(&body).map_err(|_| ProxyError::InvalidJson)?;
+/// Scans a parsed Chat Completions / Completions request (`body` is its bytes, forwarded as
+/// they are when nothing changed); returns what to send upstream.
+fn scan_request(p: &Proxy, policy: Policy, mut value: Value, body: Bytes, id: &str) -> Result<Bytes, ProxyError> {
     let mut findings = Vec::new();
     let blocked = scan::redact_strings(&p.rules, policy, &mut value, "", &mut findings);
     audit(p, id, "request", policy, &findings);
@@ -518,12 +520,11 @@ fn untrusted_texts(value: &Value) -> Vec<(String, &str)> {
 
 /// Requests to disclose secrets in what users and tools wrote: audited and counted; refused
 /// under `block`. Returns whether the request is flagged.
-fn disclosure_check(p: &Proxy, body: &[u8], id: &str) -> Result<bool, ProxyError> {
-    let value: Value = serde_json::from_slice(body).map_err(|_| ProxyError::InvalidJson)?;
+fn disclosure_check(p: &Proxy, value: &Value, id: &str) -> Result<bool, ProxyError> {
     let block = p.settings.disclosure_request == Flag::Block;
     let action = if block { "block" } else { "flag" };
     let mut first = None;
-    for (location, text) in untrusted_texts(&value) {
+    for (location, text) in untrusted_texts(value) {
         for f in p.disclosure.scan(text) {
             let rule = p.disclosure.rule(f.rule).id.as_str();
             tracing::warn!(
