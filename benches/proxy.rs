@@ -6,7 +6,9 @@
 //! into 3–5 character deltas; each chunk carries the time it was sent (`x_sent`, an extra
 //! field the proxy forwards untouched). The client (in this process too) notes when each
 //! event arrives, so an event's latency is arrival − sending, and the proxy's added latency
-//! is the proxy run's percentile minus the direct run's.
+//! is the proxy run's percentile minus the direct run's. Client and upstream speak plain
+//! HTTP/1.1 over tokio sockets (chunked bodies, no HTTP library): the load generator's own
+//! cost is what the "direct" row measures, and it must stay small beside the proxy's.
 //!
 //! - **paced**: `SECRETGATE_BENCH_STREAMS` (default 1000) streams at once, each sending an
 //!   event every `SECRETGATE_BENCH_INTERVAL_MS` (default 50 ms, i.e. 20 tokens/s per stream)
@@ -17,6 +19,8 @@
 //!   the proxy's CPU time per event (user + system, from `/proc`).
 //!
 //! `cargo bench --bench proxy` (the proxy binary is built by cargo for the bench).
+//! `SECRETGATE_BENCH_PROXY_CPUS=1 taskset -c 0 cargo bench --bench proxy` gives the proxy
+//! core 1 and the load generator core 0, so neither steals the other's CPU.
 
 use std::{
     net::SocketAddr,
@@ -28,10 +32,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use axum::{body::Body, extract::Request, response::Response};
-use bytes::Bytes;
-use futures_util::StreamExt;
 use secretgate::corpus;
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
 
 fn epoch() -> Instant {
     static E: OnceLock<Instant> = OnceLock::new();
@@ -78,44 +83,88 @@ fn chunk(delta: &str, finish: Option<&str>) -> String {
     format!("data: {v}\n\n")
 }
 
-/// Streams `events` chunks, one every `interval` (none: as fast as possible).
-async fn upstream_answer(req: Request) -> Response {
-    let q = req.uri().query().unwrap_or("").to_owned();
+/// Writes `data` as one HTTP/1.1 chunk.
+async fn write_chunk(w: &mut TcpStream, data: &[u8]) -> std::io::Result<()> {
+    let mut frame = format!("{:x}\r\n", data.len()).into_bytes();
+    frame.extend_from_slice(data);
+    frame.extend_from_slice(b"\r\n");
+    w.write_all(&frame).await
+}
+
+/// Reads one request head (and its body, by `Content-Length`); returns the head.
+async fn read_request(r: &mut TcpStream) -> Option<String> {
+    let mut buf = Vec::new();
+    let mut tmp = [0u8; 4096];
+    let head_end = loop {
+        if let Some(at) = memchr::memmem::find(&buf, b"\r\n\r\n") {
+            break at + 4;
+        }
+        let n = r.read(&mut tmp).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&tmp[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let length = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+        .unwrap_or(0);
+    let mut have = buf.len() - head_end;
+    while have < length {
+        let n = r.read(&mut tmp).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        have += n;
+    }
+    Some(head)
+}
+
+/// One upstream connection: streams `events` chunks, one every `interval` on an absolute
+/// schedule (none: as fast as the connection takes them), then closes.
+async fn upstream_answer(mut tcp: TcpStream) {
+    let Some(head) = read_request(&mut tcp).await else { return };
+    let target = head.split_whitespace().nth(1).unwrap_or("");
+    let q = target.split_once('?').map_or("", |(_, q)| q).to_owned();
     let param = |k: &str| q.split('&').find_map(|p| p.strip_prefix(&format!("{k}="))).and_then(|v| v.parse::<u64>().ok());
     let events = param("events").unwrap_or(100) as usize;
     let interval = Duration::from_micros(param("interval_us").unwrap_or(0));
     let start = param("offset").unwrap_or(0) as usize;
     // Independent streams do not tick together: each starts at its own phase of the interval.
     let phase = Duration::from_micros(param("phase_us").unwrap_or(0));
-    let body = futures_util::stream::unfold(0usize, move |i| async move {
-        if i > events {
-            return None;
-        }
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+    if tcp.write_all(head.as_bytes()).await.is_err() {
+        return;
+    }
+    let t0 = tokio::time::Instant::now() + phase;
+    let d = deltas();
+    for i in 0..=events {
         if !interval.is_zero() {
-            tokio::time::sleep(if i == 0 { phase } else { interval }).await;
+            tokio::time::sleep_until(t0 + interval * i as u32).await;
         }
-        let d = deltas();
         let text = if i == events {
             chunk("", Some("stop")) + "data: [DONE]\n\n"
         } else {
             chunk(&d[(start + i) % d.len()], None)
         };
-        Some((Ok::<_, std::io::Error>(Bytes::from(text)), i + 1))
-    });
-    let mut r = Response::new(Body::from_stream(body));
-    r.headers_mut().insert("content-type", "text/event-stream".parse().expect("value"));
-    r
+        if write_chunk(&mut tcp, text.as_bytes()).await.is_err() {
+            return;
+        }
+    }
+    let _ = tcp.write_all(b"0\r\n\r\n").await;
 }
 
+/// The upstream: plain HTTP/1.1 over tokio sockets, so that the load generator costs as
+/// little as possible and its own latency (the "direct" row) stays small beside the proxy's.
 async fn start_upstream() -> SocketAddr {
-    let app = axum::Router::new().fallback(upstream_answer);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
     tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
+        while let Ok((tcp, _)) = listener.accept().await {
+            let _ = tcp.set_nodelay(true);
+            tokio::spawn(upstream_answer(tcp));
+        }
     });
     addr
 }
@@ -128,7 +177,19 @@ struct Proxy {
 
 impl Proxy {
     fn start(upstream: SocketAddr, scan: bool) -> Proxy {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_secretgate"))
+        // `SECRETGATE_BENCH_PROXY_CPUS=1` (with the bench itself under `taskset -c 0`) gives
+        // the proxy a core of its own, as in a deployment where it does not share its cores
+        // with the load generator.
+        let cpus = std::env::var("SECRETGATE_BENCH_PROXY_CPUS").ok();
+        let mut cmd = match &cpus {
+            Some(list) => {
+                let mut c = Command::new("taskset");
+                c.args(["-c", list, env!("CARGO_BIN_EXE_secretgate")]);
+                c
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_secretgate")),
+        };
+        let mut child = cmd
             .args(["serve", "--upstream", &format!("http://{upstream}/v1"), "--listen", "127.0.0.1:0"])
             .args(["--scan", if scan { "on" } else { "off" }])
             .env("SECRETGATE_LOG", "warn")
@@ -170,10 +231,58 @@ impl Drop for Proxy {
     }
 }
 
-/// One streamed request; returns each event's latency in µs.
+/// An HTTP/1.1 chunked body decoder, enough for the proxy's and the upstream's answers.
+#[derive(Default)]
+struct Chunked {
+    raw: Vec<u8>,
+    /// Bytes of the current chunk still to come (`None`: a size line is next).
+    left: Option<usize>,
+    done: bool,
+}
+
+impl Chunked {
+    /// Feeds raw bytes; appends decoded body bytes to `out`.
+    fn feed(&mut self, bytes: &[u8], out: &mut Vec<u8>) {
+        self.raw.extend_from_slice(bytes);
+        let mut at = 0;
+        loop {
+            match self.left {
+                None => {
+                    let Some(eol) = memchr::memmem::find(&self.raw[at..], b"\r\n") else { break };
+                    let line = std::str::from_utf8(&self.raw[at..at + eol]).unwrap_or("0");
+                    let size = usize::from_str_radix(line.split(';').next().unwrap_or("0").trim(), 16).unwrap_or(0);
+                    at += eol + 2;
+                    if size == 0 {
+                        self.done = true;
+                        break;
+                    }
+                    self.left = Some(size);
+                }
+                Some(0) => {
+                    if self.raw.len() - at < 2 {
+                        break;
+                    }
+                    at += 2; // the CRLF after a chunk's data
+                    self.left = None;
+                }
+                Some(n) => {
+                    let take = n.min(self.raw.len() - at);
+                    if take == 0 {
+                        break;
+                    }
+                    out.extend_from_slice(&self.raw[at..at + take]);
+                    at += take;
+                    self.left = Some(n - take);
+                }
+            }
+        }
+        self.raw.drain(..at);
+    }
+}
+
+/// One streamed request over a fresh connection; returns each event's latency in µs.
 async fn one_stream(
-    client: reqwest::Client,
-    base: String,
+    addr: String,
     events: usize,
     interval_us: u64,
     offset: usize,
@@ -183,35 +292,61 @@ async fn one_stream(
     // Streams arrive one after another, as independent clients do, not all in one instant.
     tokio::time::sleep(start_after).await;
     let phase = (offset as u64 * 7919) % interval_us.max(1);
-    let url = format!("{base}/chat/completions?events={events}&interval_us={interval_us}&offset={offset}&phase_us={phase}");
     let body = r#"{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}"#;
-    let resp = client.post(url).header("content-type", "application/json").body(body).send().await.expect("response");
-    assert!(resp.status().is_success(), "status {}", resp.status());
-    let mut stream = resp.bytes_stream();
-    let mut buf = Vec::new();
+    let request = format!(
+        "POST /v1/chat/completions?events={events}&interval_us={interval_us}&offset={offset}&phase_us={phase} HTTP/1.1\r\n\
+         host: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut tcp = TcpStream::connect(&addr).await.expect("connect");
+    let _ = tcp.set_nodelay(true);
+    tcp.write_all(request.as_bytes()).await.expect("send request");
+    let mut raw = Vec::new();
+    let mut tmp = vec![0u8; 16 * 1024];
+    let head_end = loop {
+        if let Some(at) = memchr::memmem::find(&raw, b"\r\n\r\n") {
+            break at + 4;
+        }
+        let n = tcp.read(&mut tmp).await.expect("read head");
+        assert!(n > 0, "connection closed before the response head");
+        raw.extend_from_slice(&tmp[..n]);
+    };
+    let head = String::from_utf8_lossy(&raw[..head_end]).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "status line {:?}", head.lines().next());
+    assert!(head.contains("transfer-encoding: chunked"), "a streamed answer is chunked");
+    let mut chunked = Chunked::default();
+    let mut sse = Vec::new();
+    chunked.feed(&raw[head_end..], &mut sse);
     let mut out = Vec::with_capacity(events + 1);
     let mut first = true;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.expect("body");
+    loop {
         let now = now_ns();
-        buf.extend_from_slice(&chunk);
-        while let Some(end) = memchr::memmem::find(&buf, b"\n\n") {
-            let event = &buf[..end];
+        while let Some(end) = memchr::memmem::find(&sse, b"\n\n") {
+            let event = &sse[..end];
             if let Some(at) = memchr::memmem::find(event, b"\"x_sent\":") {
                 let digits: String = event[at + 9..].iter().take_while(|b| b.is_ascii_digit()).map(|&b| b as char).collect();
                 if let Ok(sent) = digits.parse::<u64>() {
                     out.push(now.saturating_sub(sent) as f64 / 1e3);
                 }
             }
-            buf.drain(..end + 2);
+            sse.drain(..end + 2);
         }
-        if first {
+        if first && !out.is_empty() {
             first = false;
             if opened.count.fetch_add(1, Ordering::SeqCst) + 1 == opened.want {
                 opened.all.notify_one();
             }
         }
+        if chunked.done {
+            break;
+        }
+        let n = tcp.read(&mut tmp).await.expect("read body");
+        if n == 0 {
+            break;
+        }
+        chunked.feed(&tmp[..n], &mut sse);
     }
+    assert_eq!(out.len(), events + 1, "every event arrived");
     out
 }
 
@@ -228,18 +363,20 @@ struct Run {
     events: usize,
     secs: f64,
     rss_open_kib: Option<u64>,
+    /// The proxy's CPU time (user + system) per event, in µs.
+    cpu_us: Option<f64>,
 }
 
 async fn run(base: &str, streams: usize, events: usize, interval_us: u64, proxy: Option<&Proxy>) -> Run {
-    let client = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(0).build().expect("client");
     let opened = Arc::new(Opened { count: AtomicUsize::new(0), want: streams, all: tokio::sync::Notify::new() });
     let started = Instant::now();
+    let cpu_before = proxy.map(Proxy::cpu);
     // Arrivals spread over a fifth of a stream's life: every stream is open for most of it.
     let ramp = Duration::from_micros(interval_us * events as u64 / 5);
     let tasks: Vec<_> = (0..streams)
         .map(|i| {
             let after = ramp.mul_f64(i as f64 / streams as f64);
-            tokio::spawn(one_stream(client.clone(), base.to_owned(), events, interval_us, i * 97, after, opened.clone()))
+            tokio::spawn(one_stream(base.to_owned(), events, interval_us, i * 97, after, opened.clone()))
         })
         .collect();
     // Memory is read once every stream has its first event (and none has ended).
@@ -250,37 +387,47 @@ async fn run(base: &str, streams: usize, events: usize, interval_us: u64, proxy:
         all.extend(t.await.expect("task"));
     }
     let secs = started.elapsed().as_secs_f64();
+    let cpu_us = proxy.zip(cpu_before).map(|(p, (u0, s0))| {
+        let (u1, s1) = p.cpu();
+        (u1 + s1 - u0 - s0) / all.len() as f64 * 1e6
+    });
     all.sort_by(f64::total_cmp);
     let pct = |p: f64| all[((all.len() - 1) as f64 * p).round() as usize];
-    Run { p50: pct(0.5), p99: pct(0.99), events: all.len(), secs, rss_open_kib }
+    Run { p50: pct(0.5), p99: pct(0.99), events: all.len(), secs, rss_open_kib, cpu_us }
 }
 
 fn main() {
     // One thread for the load generator (client and upstream): the proxy under test gets the
     // other core rather than competing with two busy generator threads.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let _ = rustls::crypto::ring::default_provider().install_default();
     runtime.block_on(async {
         epoch();
         let upstream = start_upstream().await;
         let scanning = Proxy::start(upstream, true);
         let plain = Proxy::start(upstream, false);
-        let direct = format!("http://{upstream}/v1");
-        let via = |p: &Proxy| format!("http://{}/v1", p.addr);
+        let direct = upstream.to_string();
+        let via = |p: &Proxy| p.addr.clone();
 
         let streams = env_usize("SECRETGATE_BENCH_STREAMS", 1000);
         let events = env_usize("SECRETGATE_BENCH_EVENTS", 200);
         let interval_us = env_usize("SECRETGATE_BENCH_INTERVAL_MS", 50) as u64 * 1000;
         println!("paced: {streams} concurrent streams × {events} events, one every {} ms", interval_us / 1000);
-        println!("{:<22} {:>10} {:>10} {:>14} {:>14}", "path", "p50 µs", "p99 µs", "added p50 µs", "added p99 µs");
+        println!("{:<22} {:>10} {:>10} {:>14} {:>14} {:>16}", "path", "p50 µs", "p99 µs", "added p50 µs", "added p99 µs", "proxy CPU µs/ev");
         let idle_kib = scanning.rss_kib();
         let base = run(&direct, streams, events, interval_us, None).await;
         println!("{:<22} {:>10.0} {:>10.0} {:>14} {:>14}", "direct", base.p50, base.p99, "-", "-");
         let plain_idle_kib = plain.rss_kib();
         let off = run(&via(&plain), streams, events, interval_us, Some(&plain)).await;
-        println!("{:<22} {:>10.0} {:>10.0} {:>14.0} {:>14.0}", "proxy, scan off", off.p50, off.p99, off.p50 - base.p50, off.p99 - base.p99);
+        let cpu = |r: &Run| r.cpu_us.unwrap_or(0.0);
+        println!(
+            "{:<22} {:>10.0} {:>10.0} {:>14.0} {:>14.0} {:>16.1}",
+            "proxy, scan off", off.p50, off.p99, off.p50 - base.p50, off.p99 - base.p99, cpu(&off)
+        );
         let on = run(&via(&scanning), streams, events, interval_us, Some(&scanning)).await;
-        println!("{:<22} {:>10.0} {:>10.0} {:>14.0} {:>14.0}", "proxy, scanning", on.p50, on.p99, on.p50 - base.p50, on.p99 - base.p99);
+        println!(
+            "{:<22} {:>10.0} {:>10.0} {:>14.0} {:>14.0} {:>16.1}",
+            "proxy, scanning", on.p50, on.p99, on.p50 - base.p50, on.p99 - base.p99, cpu(&on)
+        );
         for (name, idle, r) in [("scanning", idle_kib, &on), ("scan off", plain_idle_kib, &off)] {
             if let Some(open) = r.rss_open_kib {
                 let per = open.saturating_sub(idle) as f64 / streams as f64;

@@ -26,7 +26,7 @@ use regex_automata::{
 
 use super::{
     plan::{StreamPlan, UnitKind},
-    resolve_overlaps, Caches, Finding, RuleSet,
+    resolve_overlaps, Finding, RuleSet,
 };
 
 /// Bytes kept before the earliest position still needed, for look-behind (`\b`, heads).
@@ -48,8 +48,11 @@ pub struct Frontier {
     next: Vec<usize>,
     /// Findings of finished attempts whose overlap cluster may still grow.
     pool: Vec<Finding>,
-    caches: Caches,
+    /// Per unit: its anchored DFA's cache while a walk of the unit is alive (the walk's state
+    /// ids point into it); taken from and given back to the rule set's spares.
     unit_caches: Vec<Option<Box<hybrid::dfa::Cache>>>,
+    /// Units whose cache this frontier holds.
+    held_units: Vec<usize>,
     found: Vec<Finding>,
     member_next: Vec<usize>,
     /// Earliest start of a keyword that may still be arriving, after the last call.
@@ -104,6 +107,7 @@ impl Frontier {
         Frontier::default()
     }
 
+
     /// Position up to which text has been fed.
     pub fn len(&self) -> usize {
         self.len
@@ -140,6 +144,7 @@ impl Frontier {
         let (pending_from, hold_bound, hold_why) = self.pending_keywords(plan, lower, base, to);
         self.pending_from = pending_from;
         self.try_decided(set, plan, text, base, to, end, pending_from);
+        self.give_back_idle_caches(set);
         self.len = to;
         let (mut bound, mut why) = if end {
             (to, Why::Nothing)
@@ -356,7 +361,10 @@ impl Frontier {
         for c in &mut self.cands[before..] {
             c.walk = match &plan.units[c.unit].dfa {
                 Some(dfa) => {
-                    let cache = self.unit_caches[c.unit].get_or_insert_with(|| Box::new(dfa.create_cache()));
+                    let cache = self.unit_caches[c.unit].get_or_insert_with(|| {
+                        self.held_units.push(c.unit);
+                        set.take_unit_cache(c.unit, dfa)
+                    });
                     start_walk(dfa, cache, text, base, c.start)
                 }
                 None => Walk::Blind,
@@ -366,12 +374,27 @@ impl Frontier {
         self.cands.dedup_by_key(|c| (c.unit, c.start));
     }
 
+    /// Gives back the cache of every unit none of whose walks is alive any more.
+    fn give_back_idle_caches(&mut self, set: &RuleSet) {
+        let mut i = 0;
+        while i < self.held_units.len() {
+            let u = self.held_units[i];
+            if self.cands.iter().any(|c| c.unit == u && matches!(c.walk, Walk::Live { .. })) {
+                i += 1;
+                continue;
+            }
+            self.held_units.swap_remove(i);
+            if let Some(cache) = self.unit_caches[u].take() {
+                set.give_back_unit_cache(u, cache);
+            }
+        }
+    }
+
     /// Moves every live walk to `to`; at the end of the text, decides them all.
     fn walk_all(&mut self, plan: &StreamPlan, text: &[u8], base: usize, to: usize, end: bool) {
         for c in &mut self.cands {
             let unit = &plan.units[c.unit];
-            if let (Walk::Live { .. }, Some(dfa)) = (c.walk, &unit.dfa) {
-                let cache = self.unit_caches[c.unit].get_or_insert_with(|| Box::new(dfa.create_cache()));
+            if let (Walk::Live { .. }, Some(dfa), Some(cache)) = (c.walk, &unit.dfa, &mut self.unit_caches[c.unit]) {
                 c.walk = advance_walk(dfa, cache, text, base, c.start, c.walk, to);
                 if end {
                     if let Walk::Live { sid, matched, .. } = c.walk {
@@ -479,19 +502,20 @@ impl Frontier {
         let plan = set.plan();
         let at = start - base;
         let before = self.found.len();
+        let mut caches = set.borrow_caches();
         match &plan.units[u].kind {
             UnitKind::Group(g) => {
                 let members = &set.groups[*g].rules;
                 self.member_next.clear();
                 self.member_next.extend(members.iter().map(|&r| self.next[r].saturating_sub(base)));
-                if set.group_may_match(*g, text, at, to - base, &mut self.caches) {
+                if set.group_may_match(*g, text, at, to - base, &mut caches) {
                     set.attempt_members(
                         *g,
                         text,
                         at,
                         to - base,
                         &mut self.member_next,
-                        &mut self.caches,
+                        &mut caches,
                         &mut self.found,
                     );
                 }
@@ -501,7 +525,7 @@ impl Frontier {
             }
             UnitKind::Windowed { rule, .. } => {
                 if start >= self.next[*rule] {
-                    if let Some(e) = set.attempt(*rule, text, at, to - base, &mut self.caches, &mut self.found) {
+                    if let Some(e) = set.attempt(*rule, text, at, to - base, &mut caches, &mut self.found) {
                         self.next[*rule] = base + e;
                     }
                 }

@@ -120,6 +120,59 @@ pub struct RuleSet {
     group_of: Vec<Option<usize>>,
     /// What incremental scans need; built on first use.
     plan: std::sync::OnceLock<plan::StreamPlan>,
+    /// Regex caches shared by incremental scans (see [`SharedCaches`]).
+    spare: SharedCaches,
+}
+
+/// Spare DFA-walk caches kept per streaming unit, at most.
+const SPARE_UNIT_CACHES: usize = 64;
+
+/// Regex caches that incremental scans of one rule set share instead of growing their own. A
+/// lazy DFA builds its states as texts need them, and creating a cache for a large automaton
+/// costs hundreds of microseconds (its sets are sized by the NFA): a stream that creates its
+/// own pays that on its first attempts, which showed as latency spikes across many young
+/// streams behind the proxy.
+///
+/// - The caches of an attempt ([`Caches`]) are borrowed for the attempt only, so a process
+///   keeps about one warm set per thread, whatever the number of open streams.
+/// - A unit's anchored-DFA cache is taken by a stream when one of its walks starts and given
+///   back once none of its walks is alive (a walk's state ids point into it).
+///
+/// Caches hold automaton states and positions, never text.
+// Boxed: a cache moves between the spares and a frontier's slot (`Option<Box<_>>`) by pointer.
+#[allow(clippy::vec_box)]
+#[derive(Debug, Default)]
+struct SharedCaches {
+    attempts: std::sync::Mutex<Vec<Box<Caches>>>,
+    /// Per streaming unit: spare caches of its anchored DFA.
+    units: std::sync::Mutex<Vec<Vec<Box<hybrid::dfa::Cache>>>>,
+}
+
+/// Attempt caches borrowed from a [`RuleSet`]; they go back when this is dropped.
+pub(crate) struct BorrowedCaches<'a> {
+    set: &'a RuleSet,
+    caches: Option<Box<Caches>>,
+}
+
+impl std::ops::Deref for BorrowedCaches<'_> {
+    type Target = Caches;
+    fn deref(&self) -> &Caches {
+        self.caches.as_deref().expect("present until dropped")
+    }
+}
+
+impl std::ops::DerefMut for BorrowedCaches<'_> {
+    fn deref_mut(&mut self) -> &mut Caches {
+        self.caches.as_deref_mut().expect("present until dropped")
+    }
+}
+
+impl Drop for BorrowedCaches<'_> {
+    fn drop(&mut self) {
+        if let (Some(caches), Ok(mut spare)) = (self.caches.take(), self.set.spare.attempts.lock()) {
+            spare.push(caches);
+        }
+    }
 }
 
 /// Anchored rules that try the same starts. With several members, one multi-pattern anchored
@@ -201,7 +254,38 @@ impl RuleSet {
             groups,
             group_of,
             plan: std::sync::OnceLock::new(),
+            spare: SharedCaches::default(),
         })
+    }
+
+    /// Caches for one attempt, warm from earlier attempts when there are any.
+    pub(crate) fn borrow_caches(&self) -> BorrowedCaches<'_> {
+        let caches = self.spare.attempts.lock().ok().and_then(|mut spare| spare.pop()).unwrap_or_default();
+        BorrowedCaches { set: self, caches: Some(caches) }
+    }
+
+    /// A cache for unit `unit`'s anchored DFA: a spare one, or a new one.
+    pub(crate) fn take_unit_cache(&self, unit: usize, dfa: &hybrid::dfa::DFA) -> Box<hybrid::dfa::Cache> {
+        let spare = self.spare.units.lock().ok().and_then(|mut units| units.get_mut(unit)?.pop());
+        spare.unwrap_or_else(|| Box::new(dfa.create_cache()))
+    }
+
+    /// Keeps a unit's cache for the next walk that needs one.
+    pub(crate) fn give_back_unit_cache(&self, unit: usize, cache: Box<hybrid::dfa::Cache>) {
+        if let Ok(mut units) = self.spare.units.lock() {
+            if units.len() <= unit {
+                units.resize_with(unit + 1, Vec::new);
+            }
+            if units[unit].len() < SPARE_UNIT_CACHES {
+                units[unit].push(cache);
+            }
+        }
+    }
+
+    /// How many spare DFA-walk caches the rule set holds (for tests).
+    #[cfg(test)]
+    pub(crate) fn spare_unit_caches(&self) -> usize {
+        self.spare.units.lock().map(|units| units.iter().map(Vec::len).sum()).unwrap_or(0)
     }
 
     /// The incremental-scan plan (built once, on first use).

@@ -216,6 +216,59 @@ fn corpus_streams_equal_one_shot() {
     assert!(n >= cases, "{n} cases");
 }
 
+/// Many streams open at once over one rule set share its regex caches (attempt caches lent
+/// per attempt, DFA-walk caches while a walk is alive): interleaved pushes still give each
+/// stream exactly its one-shot redaction.
+#[test]
+fn interleaved_streams_sharing_caches_equal_one_shot() {
+    let rules = builtin();
+    let c = corpus::generate(23, 40, 20);
+    let docs: Vec<&str> = c.positives.iter().chain(&c.negatives).map(|d| d.text.as_str()).collect();
+    let mut streams: Vec<(StreamRedactor, String, usize)> =
+        docs.iter().map(|_| (StreamRedactor::new(rules.clone(), Policy::default()), String::new(), 0)).collect();
+    let mut rng = corpus::Rng::new(5);
+    let mut open = docs.len();
+    while open > 0 {
+        open = 0;
+        for (i, (r, out, at)) in streams.iter_mut().enumerate() {
+            let text = docs[i];
+            if *at >= text.len() {
+                continue;
+            }
+            open += 1;
+            let mut end = (*at + 1 + rng.below(7)).min(text.len());
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            out.push_str(r.push(&text[*at..end]).text);
+            *at = end;
+        }
+    }
+    for (i, (r, mut out, _)) in streams.into_iter().enumerate() {
+        out.push_str(&r.finish().text);
+        let want = redact(docs[i].as_bytes(), &rules.scan(docs[i].as_bytes()), &rules, Style::Label);
+        assert_eq!(out.as_bytes(), want.as_slice(), "document {i}");
+    }
+}
+
+/// A finished walk's DFA cache goes back to the rule set and the next stream takes it rather
+/// than building its own: streaming the same text twice leaves as many spares as once.
+#[test]
+fn walk_caches_are_given_back_and_reused() {
+    let s = set(&rule("tok", r"\b(?P<secret>ghp_[A-Za-z0-9]{8})\b", &["ghp_"], ""));
+    let text = "id ghp_abcd1234 and ghp_abc (short) end";
+    assert_eq!(s.spare_unit_caches(), 0);
+    let mut r = StreamRedactor::new(s.clone(), Policy::default());
+    r.push(&text[..10]);
+    assert_eq!(s.spare_unit_caches(), 0, "a live walk keeps its cache");
+    r.push(&text[10..]);
+    r.finish();
+    let after_one = s.spare_unit_caches();
+    assert_eq!(after_one, 1, "the walk's cache went back");
+    check_invariant(&s, text, &[3, 9, 20]);
+    assert_eq!(s.spare_unit_caches(), after_one, "later streams reused it");
+}
+
 /// `SECRETGATE_PROPTEST_CASES` raises the random cases for long runs.
 fn proptest_cases() -> u32 {
     std::env::var("SECRETGATE_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
