@@ -23,6 +23,7 @@
 //! Both give the whole-text result because every match lies inside a window / starts at a
 //! tried position.
 
+pub mod canary;
 pub mod check;
 pub mod disclosure;
 pub mod filters;
@@ -309,6 +310,14 @@ impl RuleSet {
 
     pub fn rule(&self, index: usize) -> &Rule {
         &self.rules[index]
+    }
+
+    /// What a finding is called in labels, logs and metrics: its rule's id, or `canary`.
+    pub fn label(&self, finding: &Finding) -> &str {
+        match finding.kind {
+            crate::rules::Kind::Canary => "canary",
+            _ => &self.rules[finding.rule].id,
+        }
     }
 
     pub fn len(&self) -> usize {

@@ -17,7 +17,7 @@ pub enum Style {
 impl Style {
     /// Appends the replacement for `finding` (whose secret bytes are `secret`) to `out`.
     pub fn write_replacement(self, out: &mut impl Sink, rules: &RuleSet, finding: &Finding, secret: &[u8]) {
-        let id = rules.rule(finding.rule).id.as_str();
+        let id = rules.label(finding);
         match self {
             Style::Label => {
                 out.put("[REDACTED:");

@@ -48,6 +48,10 @@ pub enum Kind {
     /// override, or an exfiltration vector (`patterns/disclosure.toml`). Matched on normalized
     /// text by `detect::disclosure`, not by the secret engine.
     DisclosureRequest,
+    /// A known secret (configured, or found in the request being answered) in any of the forms
+    /// `detect::canary` reads. Never declared by a rule file.
+    #[serde(skip)]
+    Canary,
 }
 
 impl Kind {
@@ -55,6 +59,7 @@ impl Kind {
         match self {
             Kind::Secret => "secret",
             Kind::DisclosureRequest => "disclosure-request",
+            Kind::Canary => "canary",
         }
     }
 }

@@ -20,10 +20,24 @@
 //!
 //! Steady-state [`StreamRedactor::push`] allocates nothing: buffers and regex caches are
 //! reused, and the buffer is trimmed in place.
+//!
+//! **Canaries.** With a [`CanarySet`] ([`StreamRedactor::with_canaries`]), a [`CanaryScan`]
+//! reads the same buffer; the bound is the earlier of the two, and findings of both are
+//! applied in start order. A finding is only applied once the bound has passed its end, and
+//! no unreported finding of either kind begins before the bound, so every finding that starts
+//! before it is known by then: the order, and so the output, does not depend on the cuts.
+//! Where a canary leak and a secret overlap, the union is redacted (a finding inside text
+//! already redacted adds no marker).
 
 use std::sync::Arc;
 
-use crate::detect::{Finding, Frontier, RuleSet, Style};
+use crate::{
+    detect::{
+        canary::{CanaryScan, CanarySet},
+        Finding, Frontier, RuleSet, Style,
+    },
+    rules::Kind,
+};
 
 /// What to do with a finding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +115,7 @@ pub struct StreamRedactor {
     rules: Arc<RuleSet>,
     policy: Policy,
     frontier: Frontier,
+    canaries: Option<(Arc<CanarySet>, CanaryScan)>,
     /// The stream from `base` on.
     buf: String,
     lower: Vec<u8>,
@@ -117,10 +132,16 @@ pub struct StreamRedactor {
 impl StreamRedactor {
     /// A redactor for one channel. Cheap: the rule set is shared and compiled already.
     pub fn new(rules: Arc<RuleSet>, policy: Policy) -> StreamRedactor {
+        StreamRedactor::with_canaries(rules, None, policy)
+    }
+
+    /// A redactor that also finds the leaks of `canaries` (see the module docs).
+    pub fn with_canaries(rules: Arc<RuleSet>, canaries: Option<Arc<CanarySet>>, policy: Policy) -> StreamRedactor {
         StreamRedactor {
             rules,
             policy,
             frontier: Frontier::new(),
+            canaries: canaries.filter(|c| !c.is_empty()).map(|c| (c, CanaryScan::default())),
             buf: String::new(),
             lower: Vec::new(),
             base: 0,
@@ -180,10 +201,17 @@ impl StreamRedactor {
     }
 
     fn step(&mut self, end: bool) {
-        let bound =
+        let before = self.ready.len();
+        let mut bound =
             self.frontier.advance(&self.rules, self.buf.as_bytes(), &self.lower, self.base, end, &mut self.ready);
+        if let Some((set, scan)) = &mut self.canaries {
+            bound = bound.min(scan.advance(set, self.buf.as_bytes(), self.base, end, &mut self.ready));
+            if self.ready.len() > before {
+                self.ready.sort_by_key(|f| (f.secret.start, std::cmp::Reverse(f.secret.end), f.kind == Kind::Canary));
+            }
+        }
         let to = self.received();
-        self.emit(if matches!(self.policy.action, Action::Report) { to } else { bound });
+        self.emit(bound);
         if self.status == Status::Open && to - self.released > self.policy.max_holdback {
             match self.policy.on_overflow {
                 Overflow::Block => self.status = Status::BlockedOverflow,
@@ -192,6 +220,9 @@ impl StreamRedactor {
                     self.released = to;
                     self.ready.clear();
                     self.frontier.reset(to);
+                    if let Some((_, scan)) = &mut self.canaries {
+                        scan.reset(to);
+                    }
                 }
             }
         }
@@ -200,6 +231,14 @@ impl StreamRedactor {
     /// Writes the text up to `bound` (floored to a character boundary) with the ready
     /// findings applied.
     fn emit(&mut self, bound: usize) {
+        if matches!(self.policy.action, Action::Report) {
+            // Findings are reported once the bound passes them (so in one order whatever the
+            // cuts); the text goes out as it comes.
+            let n = self.ready.iter().take_while(|f| f.secret.end <= bound).count();
+            self.found.extend(self.ready.drain(..n));
+            self.copy_to(self.received());
+            return;
+        }
         let mut bound = bound.clamp(self.released, self.received());
         while !self.buf.is_char_boundary(bound - self.base) {
             bound -= 1;
@@ -209,6 +248,9 @@ impl StreamRedactor {
             let f = self.ready[i];
             i += 1;
             self.found.push(f);
+            if f.secret.end <= self.released {
+                continue; // inside text already redacted (a canary leak over a secret, say)
+            }
             // A secret never begins in released text (the frontier's bound); should it, the
             // part still here is redacted all the same.
             let start = f.secret.start.max(self.released);
@@ -230,6 +272,8 @@ impl StreamRedactor {
             }
         }
         self.ready.drain(..i);
+        // A finding not applied yet is never released, whatever the bound.
+        let bound = self.ready.first().map_or(bound, |f| bound.min(f.secret.start.max(self.released)));
         self.copy_to(bound);
     }
 
@@ -246,7 +290,11 @@ impl StreamRedactor {
         if self.buf.len() < 2 * TRIM_AT {
             return;
         }
-        let mut keep = self.frontier.keep_from(&self.rules, self.released).max(self.base);
+        let mut keep = self.frontier.keep_from(&self.rules, self.released);
+        if let Some((_, scan)) = &self.canaries {
+            keep = keep.min(scan.keep_from());
+        }
+        let mut keep = keep.max(self.base);
         if keep - self.base < TRIM_AT || keep - self.base < self.buf.len() / 2 {
             return;
         }
