@@ -97,6 +97,13 @@ struct ScanArgs {
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t)]
     format: Format,
+    /// Known secrets, one per line: each is also found in part, reversed, hex, base64,
+    /// URL-encoded or spelled out with separators (findings of kind `canary`).
+    #[arg(long, value_name = "FILE")]
+    canary_file: Option<PathBuf>,
+    /// Shortest run of a canary that counts as a leak.
+    #[arg(long, value_name = "N", default_value_t = crate::detect::canary::DEFAULT_MIN_RUN)]
+    canary_min_run: usize,
     #[command(flatten)]
     rules: RuleArgs,
 }
@@ -142,7 +149,10 @@ pub fn run() -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Scan(args) => scan::run(&args.paths, args.format, &args.rules),
+        Command::Scan(args) => {
+            let canaries = scan::Canaries { file: args.canary_file.clone(), min_run: args.canary_min_run };
+            scan::run(&args.paths, args.format, &args.rules, &canaries)
+        }
         Command::Redact(args) => redact(&args),
         Command::Rules(RulesCommand::List(args)) => list(&args),
         Command::Rules(RulesCommand::Check(args)) => check(&args),

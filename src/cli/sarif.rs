@@ -15,14 +15,19 @@ impl<'a> Report<'a> {
         Report { set, results: Vec::new() }
     }
 
-    /// A disclosure request (its rule is not in `tool.driver.rules`, so no `ruleIndex`).
+    /// A finding of a detector other than the secret rules (a disclosure request, a canary
+    /// leak): its rule is not in `tool.driver.rules`, so no `ruleIndex`.
     pub fn add_request(&mut self, path: &str, rule_id: &str, title: &str, start: (usize, usize), end: (usize, usize)) {
+        self.add_other(path, rule_id, &format!("{title} (disclosure request)"), start, end);
+    }
+
+    pub fn add_other(&mut self, path: &str, rule_id: &str, message: &str, start: (usize, usize), end: (usize, usize)) {
         let uri = if path == "<stdin>" { "stdin".to_string() } else { path.replace('\\', "/") };
         self.results.push(json!({
             "ruleId": rule_id,
             "kind": "fail",
             "level": "warning",
-            "message": { "text": format!("{title} (disclosure request)") },
+            "message": { "text": message },
             "locations": [{
                 "physicalLocation": {
                     "artifactLocation": { "uri": uri },

@@ -5,10 +5,12 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use anyhow::Context;
 use serde::Serialize;
 
 use super::{output, sarif, Format, RuleArgs};
 use crate::detect::{
+    canary::CanarySet,
     disclosure::{DisclosureFinding, DisclosureSet},
     Finding, Fingerprint, RuleSet, Scratch,
 };
@@ -30,8 +32,26 @@ pub(crate) struct JsonFinding<'a> {
     pub fingerprint: String,
 }
 
-pub(crate) fn run(paths: &[PathBuf], format: Format, rule_args: &RuleArgs) -> anyhow::Result<i32> {
+/// `--canary-file` and `--canary-min-run`.
+pub(crate) struct Canaries {
+    pub file: Option<PathBuf>,
+    pub min_run: usize,
+}
+
+impl Canaries {
+    /// The compiled canaries; errors name the file, never a value.
+    fn load(&self) -> anyhow::Result<Option<CanarySet>> {
+        let Some(path) = &self.file else { return Ok(None) };
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let secrets: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let set = CanarySet::new(&secrets, self.min_run).with_context(|| format!("canaries in {}", path.display()))?;
+        Ok(Some(set))
+    }
+}
+
+pub(crate) fn run(paths: &[PathBuf], format: Format, rule_args: &RuleArgs, canaries: &Canaries) -> anyhow::Result<i32> {
     let set = rule_args.load()?;
+    let canaries = canaries.load()?;
     let mut files = Vec::new();
     let mut errors = 0usize;
     let stdin_only = paths.is_empty();
@@ -66,6 +86,10 @@ pub(crate) fn run(paths: &[PathBuf], format: Format, rule_args: &RuleArgs) -> an
             }
         };
         set.scan_with(&text, &mut scratch, &mut findings);
+        if let Some(c) = &canaries {
+            findings.extend(c.scan(&text));
+            findings.sort_by_key(|f| (f.secret.start, f.secret.end));
+        }
         total += findings.len();
         let requests = disclosure.scan(&String::from_utf8_lossy(&text));
         total += requests.len();
@@ -151,12 +175,12 @@ fn emit(
     let mut lines = output::LineIndex::new(text);
     for f in findings {
         let (line, column) = lines.position(f.secret.start);
-        let rule = set.rule(f.rule);
+        let id = set.label(f);
         match format {
             Format::Text => writeln!(
                 out,
                 "{name}:{line}:{column}: {} ({}) {} fingerprint={}",
-                rule.id,
+                id,
                 f.confidence.as_str(),
                 output::preview(text, f),
                 f.fingerprint
@@ -164,7 +188,7 @@ fn emit(
             Format::Json => {
                 let j = JsonFinding {
                     path: name,
-                    rule_id: &rule.id,
+                    rule_id: id,
                     kind: f.kind.as_str(),
                     start: f.secret.start,
                     end: f.secret.end,
@@ -178,7 +202,12 @@ fn emit(
             }
             Format::Sarif => {
                 let (end_line, end_column) = lines.position(f.secret.end);
-                sarif.add(name, f, (line, column), (end_line, end_column));
+                if f.kind == crate::rules::Kind::Canary {
+                    let message = format!("Known secret (canary); fingerprint {}", f.fingerprint);
+                    sarif.add_other(name, id, &message, (line, column), (end_line, end_column));
+                } else {
+                    sarif.add(name, f, (line, column), (end_line, end_column));
+                }
             }
         }
     }

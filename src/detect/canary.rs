@@ -106,6 +106,14 @@ impl CanarySet {
         Ok(CanarySet { classes, count, min_run })
     }
 
+    /// Like [`CanarySet::new`], but secrets too short to be canaries are left out (for
+    /// secrets found in a request, which no one chose).
+    pub fn skipping_short<S: AsRef<str>>(secrets: &[S], min_run: usize) -> Result<CanarySet, CanaryError> {
+        let long: Vec<&str> =
+            secrets.iter().map(AsRef::as_ref).filter(|s| normalize(s.as_bytes()).len() >= min_run).collect();
+        CanarySet::new(&long, min_run)
+    }
+
     /// How many canaries the set holds.
     pub fn len(&self) -> usize {
         self.count

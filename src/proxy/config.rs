@@ -12,7 +12,7 @@ use anyhow::{bail, Context};
 use serde::Deserialize;
 
 use crate::{
-    detect::Style,
+    detect::{canary::CanarySet, Style},
     proxy::auth::Hidden,
     stream::{Action, Overflow, Policy},
 };
@@ -32,6 +32,8 @@ pub const KEYS: &[&str] = &[
     "response.action",
     "response.block_mode",
     "disclosure.request",
+    "canaries.min_run",
+    "canaries.automatic",
     "redaction.style",
     "limits.max_body_bytes",
     "limits.max_concurrent",
@@ -55,8 +57,38 @@ pub struct File {
     pub response: ResponseFile,
     pub redaction: RedactionFile,
     pub disclosure: DisclosureFile,
+    pub canaries: CanariesFile,
+    /// `[[canary]]` entries: known secrets to find in any form.
+    pub canary: Vec<CanaryEntry>,
     pub limits: LimitsFile,
     pub rules: RulesFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CanariesFile {
+    pub min_run: Option<usize>,
+    pub automatic: Option<bool>,
+}
+
+/// One known secret, or a file of them: exactly one of the three. Its `Debug` shows where it
+/// comes from, never a literal.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CanaryEntry {
+    pub literal: Option<String>,
+    pub env: Option<String>,
+    pub file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for CanaryEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CanaryEntry")
+            .field("literal", &self.literal.as_ref().map(|_| "<hidden>"))
+            .field("env", &self.env)
+            .field("file", &self.file)
+            .finish()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -203,6 +235,11 @@ pub struct Settings {
     pub block_mode: BlockMode,
     /// Requests to disclose secrets in user and tool messages.
     pub disclosure_request: Flag,
+    /// Configured canaries (both directions); `None` when there are none.
+    pub canaries: Option<std::sync::Arc<CanarySet>>,
+    /// Secrets found in a request are canaries in its answer.
+    pub automatic_canaries: bool,
+    pub canary_min_run: usize,
     pub max_body_bytes: usize,
     pub max_concurrent: usize,
     pub max_event_bytes: usize,
@@ -289,6 +326,8 @@ impl Settings {
                 n => Ok(n),
             }
         };
+        let canary_min_run = f.canaries.min_run.unwrap_or(crate::detect::canary::DEFAULT_MIN_RUN);
+        let canaries = load_canaries(&f.canary, env, canary_min_run)?;
         Ok(Settings {
             listen,
             log_format: f.log_format.unwrap_or_default(),
@@ -302,6 +341,9 @@ impl Settings {
             response: policy(f.response.action.unwrap_or(Mode::Redact)),
             block_mode: f.response.block_mode.unwrap_or_default(),
             disclosure_request: f.disclosure.request.unwrap_or_default(),
+            canaries,
+            automatic_canaries: f.canaries.automatic.unwrap_or(true),
+            canary_min_run,
             max_body_bytes: positive(f.limits.max_body_bytes, 8 << 20, "limits.max_body_bytes")?,
             max_concurrent: positive(f.limits.max_concurrent, 4096, "limits.max_concurrent")?,
             max_event_bytes: positive(f.limits.max_event_bytes, 1 << 20, "limits.max_event_bytes")?,
@@ -310,6 +352,33 @@ impl Settings {
             rule_paths: f.rules.paths,
         })
     }
+}
+
+/// Reads every `[[canary]]` entry and compiles them. Errors name the entry, never a value.
+fn load_canaries(entries: &[CanaryEntry], env: &[(String, String)], min_run: usize) -> anyhow::Result<Option<std::sync::Arc<CanarySet>>> {
+    let mut secrets: Vec<String> = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let n = i + 1;
+        match (&e.literal, &e.env, &e.file) {
+            (Some(literal), None, None) => secrets.push(literal.clone()),
+            (None, Some(name), None) => match env.iter().find(|(k, _)| k == name) {
+                Some((_, v)) if !v.is_empty() => secrets.push(v.clone()),
+                _ => bail!("canary {n}: environment variable {name} is not set (or empty)"),
+            },
+            (None, None, Some(path)) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("canary {n}: reading {}", path.display()))?;
+                secrets.extend(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned));
+            }
+            _ => bail!("canary {n}: give exactly one of literal, env or file"),
+        }
+    }
+    if secrets.is_empty() && entries.is_empty() {
+        // Still checks min_run.
+        CanarySet::new::<&str>(&[], min_run).context("canaries")?;
+        return Ok(None);
+    }
+    let set = CanarySet::new(&secrets, min_run).context("canaries")?;
+    Ok(Some(std::sync::Arc::new(set)))
 }
 
 /// The environment variable for a key: `upstream.url` → `SECRETGATE_UPSTREAM_URL`.

@@ -22,10 +22,11 @@ use super::{
     config::{BlockMode, Flag},
     error::ProxyError,
     metrics::{FindingLabels, RequestLabels},
-    scan::{self, ChatStream, Flow, Reported},
+    scan::{self, ChatStream, Detectors, Flow, Reported},
     Proxy,
 };
 use crate::{
+    detect::canary::CanarySet,
     protocol::{openai::Api, sse},
     stream::{Action, Policy},
 };
@@ -142,6 +143,8 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
     let scanning = s.scan && route.api().is_some();
 
     let mut flagged = false;
+    // Configured canaries apply both ways; secrets found in the request join them for the answer.
+    let mut detectors = Detectors { rules: p.rules.clone(), canaries: s.canaries.iter().cloned().collect() };
     if scanning && (s.disclosure_request != Flag::Off || s.request.is_some()) {
         // Parsed once for both checks.
         let value: Value = serde_json::from_slice(&body).map_err(|_| ProxyError::InvalidJson)?;
@@ -149,7 +152,13 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
             flagged = disclosure_check(p, &value, id)?;
         }
         if let Some(policy) = s.request {
-            body = scan_request(p, policy, value, body, id)?;
+            let (scanned, secrets) = scan_request(p, &detectors, policy, value, body, id)?;
+            body = scanned;
+            if s.automatic_canaries && !secrets.is_empty() {
+                if let Ok(set) = CanarySet::skipping_short(&secrets, s.canary_min_run) {
+                    detectors.canaries.push(Arc::new(set));
+                }
+            }
         }
     }
 
@@ -223,7 +232,7 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
     if is_sse && status.is_success() {
-        let stream = stream_answer(p.clone(), api, policy, upstream, id.to_owned(), permit);
+        let stream = stream_answer(p.clone(), detectors, api, policy, upstream, id.to_owned(), permit);
         return Ok(build(status, out_headers, Body::from_stream(stream)));
     }
 
@@ -232,7 +241,7 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
     let mut findings = Vec::new();
     let out = match serde_json::from_slice::<Value>(&bytes) {
         Ok(mut value) if status.is_success() => {
-            let outcome = scan::scan_answer(&p.rules, policy, api, &mut value);
+            let outcome = scan::scan_answer(&detectors, policy, api, &mut value);
             findings = outcome.findings;
             audit(p, id, "response", policy, &findings);
             if outcome.blocked && s.block_mode == BlockMode::Error {
@@ -242,13 +251,13 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
         }
         Ok(mut value) => {
             // Error bodies are redacted whatever the policy: they are not the answer.
-            scan::redact_strings(&p.rules, redact_policy(policy), &mut value, "error", &mut findings);
+            scan::redact_strings(&detectors, redact_policy(policy), &mut value, "error", &mut findings);
             audit(p, id, "response", policy, &findings);
             Bytes::from(value.to_string())
         }
         Err(_) => {
             let mut text = String::from_utf8_lossy(&bytes).into_owned();
-            scan::redact_string(&p.rules, redact_policy(policy), &mut text, &|| "body".to_owned(), &mut findings);
+            scan::redact_string(&detectors, redact_policy(policy), &mut text, &|| "body".to_owned(), &mut findings);
             audit(p, id, "response", policy, &findings);
             Bytes::from(text)
         }
@@ -307,22 +316,30 @@ async fn read_upstream(mut upstream: reqwest::Response, limit: usize) -> Result<
 }
 
 /// Scans a parsed Chat Completions / Completions request (`body` is its bytes, forwarded as
-/// they are when nothing changed); returns what to send upstream.
-fn scan_request(p: &Proxy, policy: Policy, mut value: Value, body: Bytes, id: &str) -> Result<Bytes, ProxyError> {
+/// they are when nothing changed); returns what to send upstream and the values of the
+/// secrets found in it (kept in memory for the answer's canaries, never logged).
+fn scan_request(
+    p: &Proxy,
+    detectors: &Detectors,
+    policy: Policy,
+    mut value: Value,
+    body: Bytes,
+    id: &str,
+) -> Result<(Bytes, Vec<String>), ProxyError> {
     let mut findings = Vec::new();
-    let blocked = scan::redact_strings(&p.rules, policy, &mut value, "", &mut findings);
+    let (blocked, secrets) = scan::redact_request(detectors, policy, &mut value, &mut findings);
     audit(p, id, "request", policy, &findings);
     if blocked {
         return Err(ProxyError::SecretInRequest { rule: rule_id(p, &findings) });
     }
     if findings.is_empty() || policy.action == Action::Report {
-        return Ok(body);
+        return Ok((body, secrets));
     }
-    Ok(Bytes::from(value.to_string()))
+    Ok((Bytes::from(value.to_string()), secrets))
 }
 
 fn rule_id(p: &Proxy, findings: &[Reported]) -> String {
-    findings.first().map_or_else(|| "holdback-overflow".to_owned(), |f| p.rules.rule(f.rule).id.clone())
+    findings.first().map_or_else(|| "holdback-overflow".to_owned(), |f| f.label(&p.rules).to_owned())
 }
 
 fn action_name(policy: Policy) -> &'static str {
@@ -338,7 +355,7 @@ fn action_name(policy: Policy) -> &'static str {
 fn audit(p: &Proxy, id: &str, direction: &'static str, policy: Policy, findings: &[Reported]) {
     let action = action_name(policy);
     for f in findings {
-        let rule = p.rules.rule(f.rule).id.as_str();
+        let rule = f.label(&p.rules);
         tracing::warn!(
             target: "secretgate::audit",
             request_id = %id,
@@ -378,6 +395,7 @@ impl Drop for ActiveStream {
 /// The scanned event stream: upstream bytes → SSE items → [`ChatStream`] → client bytes.
 fn stream_answer(
     p: Arc<Proxy>,
+    detectors: Detectors,
     api: Api,
     policy: Policy,
     upstream: reqwest::Response,
@@ -387,7 +405,7 @@ fn stream_answer(
     p.metrics.active_streams.inc();
     let st = Scanned {
         decoder: sse::Decoder::new(p.settings.max_event_bytes),
-        chat: ChatStream::new(api, p.rules.clone(), policy),
+        chat: ChatStream::new(api, detectors, policy),
         _active: ActiveStream(p.clone()),
         p,
         upstream,

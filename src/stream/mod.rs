@@ -115,7 +115,7 @@ pub struct StreamRedactor {
     rules: Arc<RuleSet>,
     policy: Policy,
     frontier: Frontier,
-    canaries: Option<(Arc<CanarySet>, CanaryScan)>,
+    canaries: Vec<(Arc<CanarySet>, CanaryScan)>,
     /// The stream from `base` on.
     buf: String,
     lower: Vec<u8>,
@@ -132,16 +132,16 @@ pub struct StreamRedactor {
 impl StreamRedactor {
     /// A redactor for one channel. Cheap: the rule set is shared and compiled already.
     pub fn new(rules: Arc<RuleSet>, policy: Policy) -> StreamRedactor {
-        StreamRedactor::with_canaries(rules, None, policy)
+        StreamRedactor::with_canaries(rules, &[], policy)
     }
 
     /// A redactor that also finds the leaks of `canaries` (see the module docs).
-    pub fn with_canaries(rules: Arc<RuleSet>, canaries: Option<Arc<CanarySet>>, policy: Policy) -> StreamRedactor {
+    pub fn with_canaries(rules: Arc<RuleSet>, canaries: &[Arc<CanarySet>], policy: Policy) -> StreamRedactor {
         StreamRedactor {
             rules,
             policy,
             frontier: Frontier::new(),
-            canaries: canaries.filter(|c| !c.is_empty()).map(|c| (c, CanaryScan::default())),
+            canaries: canaries.iter().filter(|c| !c.is_empty()).map(|c| (c.clone(), CanaryScan::default())).collect(),
             buf: String::new(),
             lower: Vec::new(),
             base: 0,
@@ -204,11 +204,11 @@ impl StreamRedactor {
         let before = self.ready.len();
         let mut bound =
             self.frontier.advance(&self.rules, self.buf.as_bytes(), &self.lower, self.base, end, &mut self.ready);
-        if let Some((set, scan)) = &mut self.canaries {
+        for (set, scan) in &mut self.canaries {
             bound = bound.min(scan.advance(set, self.buf.as_bytes(), self.base, end, &mut self.ready));
-            if self.ready.len() > before {
-                self.ready.sort_by_key(|f| (f.secret.start, std::cmp::Reverse(f.secret.end), f.kind == Kind::Canary));
-            }
+        }
+        if !self.canaries.is_empty() && self.ready.len() > before {
+            self.ready.sort_by_key(|f| (f.secret.start, std::cmp::Reverse(f.secret.end), f.kind == Kind::Canary));
         }
         let to = self.received();
         self.emit(bound);
@@ -220,7 +220,7 @@ impl StreamRedactor {
                     self.released = to;
                     self.ready.clear();
                     self.frontier.reset(to);
-                    if let Some((_, scan)) = &mut self.canaries {
+                    for (_, scan) in &mut self.canaries {
                         scan.reset(to);
                     }
                 }
@@ -291,7 +291,7 @@ impl StreamRedactor {
             return;
         }
         let mut keep = self.frontier.keep_from(&self.rules, self.released);
-        if let Some((_, scan)) = &self.canaries {
+        for (_, scan) in &self.canaries {
             keep = keep.min(scan.keep_from());
         }
         let mut keep = keep.max(self.base);

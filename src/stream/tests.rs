@@ -418,7 +418,7 @@ fn check_canary_invariant(text: &str, cuts: &[usize]) {
         Policy { action: Action::Report, ..Policy::default() },
     ] {
         let run = |cuts: &[usize]| {
-            let mut r = StreamRedactor::with_canaries(rules.clone(), Some(canaries()), policy);
+            let mut r = StreamRedactor::with_canaries(rules.clone(), &[canaries()], policy);
             let (mut out, mut found) = (String::new(), Vec::new());
             let mut at = 0;
             for &c in cuts.iter().chain([&text.len()]) {
@@ -442,7 +442,7 @@ fn check_canary_invariant(text: &str, cuts: &[usize]) {
 fn canary_leaks_are_redacted_with_and_over_secrets() {
     let rules = builtin();
     let whole = |text: &str| {
-        let mut r = StreamRedactor::with_canaries(rules.clone(), Some(canaries()), Policy::default());
+        let mut r = StreamRedactor::with_canaries(rules.clone(), &[canaries()], Policy::default());
         let mut out = r.push(text).text.to_owned();
         let fin = r.finish();
         out.push_str(&fin.text);
@@ -457,7 +457,7 @@ fn canary_leaks_are_redacted_with_and_over_secrets() {
     // Held while it could still be a leak, released once it cannot (rules that hold nothing
     // here, so the hold is the canaries').
     let s = set(&rule("tok", r"\b(?P<secret>ghp_[A-Za-z0-9]{8})\b", &["ghp_"], ""));
-    let mut r = StreamRedactor::with_canaries(s, Some(canaries()), Policy::default());
+    let mut r = StreamRedactor::with_canaries(s, &[canaries()], Policy::default());
     assert_eq!(r.push("plain words and Xa9dK2").text, "plain words and ");
     assert!(r.push(" is a word").text.starts_with("Xa9dK2 is"));
 }

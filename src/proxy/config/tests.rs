@@ -96,3 +96,32 @@ fn the_upstream_key_never_shows_in_debug_output() {
     assert!(s.upstream_key.is_some());
     assert!(!format!("{s:?}").contains("upstream-key-value"));
 }
+
+#[test]
+fn canaries_from_literal_env_and_file_never_in_errors_or_debug() {
+    let dir = tempfile::tempdir().expect("dir");
+    let list = dir.path().join("canaries.txt");
+    std::fs::write(&list, "FILE-canary-0123456789ab\n\n  second-canary-from-file-xyz  \n").expect("write");
+    let path = dir.path().join("c.toml");
+    let config = format!(
+        "[[canary]]\nliteral = \"LITERAL-canary-98765\"\n[[canary]]\nenv = \"MY_CANARY\"\n[[canary]]\nfile = {:?}\n",
+        list.display().to_string()
+    );
+    std::fs::write(&path, &config).expect("write");
+    let s = Settings::load(Some(&path), &env(&[("MY_CANARY", "ENV-canary-abcdefghijk")]), &Overrides::default()).expect("loads");
+    assert_eq!(s.canaries.as_ref().map(|c| c.len()), Some(4));
+    assert!(s.automatic_canaries);
+    let debug = format!("{s:?}");
+    assert!(!debug.contains("canary-"), "{debug}");
+
+    // A missing variable, two sources in one entry, a too-short canary: errors without values.
+    let missing = Settings::load(Some(&path), &[], &Overrides::default()).expect_err("unset");
+    assert!(format!("{missing:#}").contains("MY_CANARY"));
+    for bad in ["[[canary]]\nliteral = \"a-long-enough-value-1\"\nenv = \"X\"\n", "[[canary]]\nliteral = \"short-one\"\n"] {
+        std::fs::write(&path, bad).expect("write");
+        let e = format!("{:#}", Settings::load(Some(&path), &[], &Overrides::default()).expect_err("bad"));
+        assert!(e.contains("canary 1") && !e.contains("value-1") && !e.contains("short-one"), "{e}");
+    }
+    std::fs::write(&path, "[canaries]\nmin_run = 3\n").expect("write");
+    assert!(Settings::load(Some(&path), &[], &Overrides::default()).is_err(), "min_run too small");
+}

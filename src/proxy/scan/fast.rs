@@ -139,7 +139,7 @@ impl ChatStream {
             let release = redactor.push(&text);
             for fi in release.findings {
                 state.secrets.push(fi.secret);
-                self.findings.push(Reported { location: ch.to_string(), rule: fi.rule, fingerprint: fi.fingerprint });
+                self.findings.push(Reported::of(ch.to_string(), fi));
             }
             blocked |= release.status != Status::Open;
             if release.text != text {

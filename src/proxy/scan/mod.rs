@@ -24,13 +24,35 @@ use std::{
 use serde_json::Value;
 
 use crate::{
-    detect::{Finding, Fingerprint, RuleSet, Span},
+    detect::{canary::CanarySet, Finding, Fingerprint, RuleSet, Span},
     protocol::{
         openai::{self, Api, Channel, Field, Shape, Token},
         sse,
     },
+    rules::Kind,
     stream::{Action, Policy, Status, StreamRedactor},
 };
+
+/// What a body's text is scanned with: the rule set, and the canaries in force for this
+/// request (configured ones, and the secrets found in the request when its answer is
+/// scanned). Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Detectors {
+    pub rules: Arc<RuleSet>,
+    pub canaries: Vec<Arc<CanarySet>>,
+}
+
+impl From<Arc<RuleSet>> for Detectors {
+    fn from(rules: Arc<RuleSet>) -> Detectors {
+        Detectors { rules, canaries: Vec::new() }
+    }
+}
+
+impl Detectors {
+    pub fn redactor(&self, policy: Policy) -> StreamRedactor {
+        StreamRedactor::with_canaries(self.rules.clone(), &self.canaries, policy)
+    }
+}
 
 /// A finding as the proxy reports it (audit log, metrics): where, which rule, what was done.
 /// Never the secret.
@@ -38,8 +60,24 @@ use crate::{
 pub struct Reported {
     /// Where in the body: `choices[0].content`, `messages[2].content[1].text`, …
     pub location: String,
+    pub kind: Kind,
+    /// The rule (for [`Kind::Secret`]).
     pub rule: usize,
     pub fingerprint: Fingerprint,
+}
+
+impl Reported {
+    pub fn of(location: String, f: &Finding) -> Reported {
+        Reported { location, kind: f.kind, rule: f.rule, fingerprint: f.fingerprint }
+    }
+
+    /// Its name in logs and metrics: the rule's id, or `canary`.
+    pub fn label<'a>(&self, rules: &'a RuleSet) -> &'a str {
+        match self.kind {
+            Kind::Canary => "canary",
+            _ => &rules.rule(self.rule).id,
+        }
+    }
 }
 
 /// One whole text through a redactor (a push and a finish): the released text, the
@@ -50,8 +88,8 @@ struct Whole {
     status: Status,
 }
 
-fn redact_whole(rules: &Arc<RuleSet>, policy: Policy, text: &str) -> Whole {
-    let mut redactor = StreamRedactor::new(rules.clone(), policy);
+fn redact_whole(rules: &Detectors, policy: Policy, text: &str) -> Whole {
+    let mut redactor = rules.redactor(policy);
     let first = redactor.push(text);
     let mut out = first.text.to_owned();
     let mut findings = first.findings.to_vec();
@@ -63,14 +101,33 @@ fn redact_whole(rules: &Arc<RuleSet>, policy: Policy, text: &str) -> Whole {
 
 /// Redacts one whole string in place with `policy`; returns whether it blocked (then the
 /// string is cut before the first secret).
-pub fn redact_string(rules: &Arc<RuleSet>, policy: Policy, text: &mut String, location: &dyn Fn() -> String, out: &mut Vec<Reported>) -> bool {
+pub fn redact_string(rules: &Detectors, policy: Policy, text: &mut String, location: &dyn Fn() -> String, out: &mut Vec<Reported>) -> bool {
+    redact_string_keeping(rules, policy, text, location, out, None)
+}
+
+/// [`redact_string`], and the values of the secrets found (not canary leaks) appended to
+/// `secrets` when given: the request's own secrets, protected in its answer as canaries.
+/// They stay in memory for the request and are never logged.
+fn redact_string_keeping(
+    rules: &Detectors,
+    policy: Policy,
+    text: &mut String,
+    location: &dyn Fn() -> String,
+    out: &mut Vec<Reported>,
+    secrets: Option<&mut Vec<String>>,
+) -> bool {
     if text.is_empty() {
         return false;
     }
     let whole = redact_whole(rules, policy, text);
+    if let Some(secrets) = secrets {
+        for f in whole.findings.iter().filter(|f| f.kind == Kind::Secret) {
+            secrets.extend(text.get(f.secret.range()).map(str::to_owned));
+        }
+    }
     if !whole.findings.is_empty() {
         let at = location();
-        out.extend(whole.findings.iter().map(|f| Reported { location: at.clone(), rule: f.rule, fingerprint: f.fingerprint }));
+        out.extend(whole.findings.iter().map(|f| Reported::of(at.clone(), f)));
     }
     if policy.action != Action::Report {
         *text = whole.text;
@@ -84,23 +141,38 @@ pub(super) const IDENTIFIERS: &[&str] =
 
 /// Redacts every string in `value` (but identifier fields), naming each by its path under
 /// `root`. Returns whether any blocked.
-pub fn redact_strings(rules: &Arc<RuleSet>, policy: Policy, value: &mut Value, root: &str, out: &mut Vec<Reported>) -> bool {
+pub fn redact_strings(rules: &Detectors, policy: Policy, value: &mut Value, root: &str, out: &mut Vec<Reported>) -> bool {
     let mut path = root.to_owned();
-    walk(rules, policy, value, &mut path, out)
+    walk(rules, policy, value, &mut path, out, &mut None)
 }
 
-fn walk(rules: &Arc<RuleSet>, policy: Policy, value: &mut Value, path: &mut String, out: &mut Vec<Reported>) -> bool {
+/// [`redact_strings`] for a request: also returns the values of the secrets found in it
+/// (see [`redact_string_keeping`]).
+pub fn redact_request(rules: &Detectors, policy: Policy, value: &mut Value, out: &mut Vec<Reported>) -> (bool, Vec<String>) {
+    let mut secrets = Some(Vec::new());
+    let blocked = walk(rules, policy, value, &mut String::new(), out, &mut secrets);
+    (blocked, secrets.unwrap_or_default())
+}
+
+fn walk(
+    rules: &Detectors,
+    policy: Policy,
+    value: &mut Value,
+    path: &mut String,
+    out: &mut Vec<Reported>,
+    secrets: &mut Option<Vec<String>>,
+) -> bool {
     let mut blocked = false;
     let len = path.len();
     match value {
         Value::String(s) => {
             let p = path.clone();
-            blocked |= redact_string(rules, policy, s, &|| p.clone(), out);
+            blocked |= redact_string_keeping(rules, policy, s, &|| p.clone(), out, secrets.as_mut());
         }
         Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
                 path.push_str(&format!("[{i}]"));
-                blocked |= walk(rules, policy, item, path, out);
+                blocked |= walk(rules, policy, item, path, out, secrets);
                 path.truncate(len);
             }
         }
@@ -120,7 +192,7 @@ fn walk(rules: &Arc<RuleSet>, policy: Policy, value: &mut Value, path: &mut Stri
                 } else {
                     path.push_str("<key>");
                 }
-                blocked |= walk(rules, policy, v, path, out);
+                blocked |= walk(rules, policy, v, path, out, secrets);
                 path.truncate(len);
             }
         }
@@ -140,7 +212,7 @@ pub struct Outcome {
 /// Scans a whole (non-streamed) Chat Completions or Completions answer in place: every
 /// channel redacted (under `block`: cut before the first secret, `finish_reason` set to
 /// `content_filter`), logprobs over a secret dropped, every other string redacted.
-pub fn scan_answer(rules: &Arc<RuleSet>, policy: Policy, api: Api, body: &mut Value) -> Outcome {
+pub fn scan_answer(rules: &Detectors, policy: Policy, api: Api, body: &mut Value) -> Outcome {
     let mut out = Outcome::default();
     let mut texts = take_channels(body, api, Shape::Whole);
     out.blocked |= redact_strings(rules, policy, body, "", &mut out.findings);
@@ -155,7 +227,7 @@ pub fn scan_answer(rules: &Arc<RuleSet>, policy: Policy, api: Api, body: &mut Va
             let whole = redact_whole(rules, policy, &text);
             let spans = whole.findings.iter().map(|f| f.secret).collect();
             for f in &whole.findings {
-                out.findings.push(Reported { location: ch.to_string(), rule: f.rule, fingerprint: f.fingerprint });
+                out.findings.push(Reported::of(ch.to_string(), f));
             }
             // Text up to here reached the client (all of it unless blocked).
             let blocked = whole.status != Status::Open;
@@ -224,9 +296,9 @@ struct ChannelState {
 }
 
 impl ChannelState {
-    fn new(rules: &Arc<RuleSet>, policy: Policy) -> ChannelState {
+    fn new(rules: &Detectors, policy: Policy) -> ChannelState {
         ChannelState {
-            redactor: Some(StreamRedactor::new(rules.clone(), policy)),
+            redactor: Some(rules.redactor(policy)),
             secrets: Vec::new(),
             tokens: VecDeque::new(),
             token_at: 0,
@@ -264,7 +336,7 @@ impl ChannelState {
 #[derive(Debug)]
 pub struct ChatStream {
     api: Api,
-    rules: Arc<RuleSet>,
+    rules: Detectors,
     policy: Policy,
     channels: BTreeMap<Channel, ChannelState>,
     /// Choices seen, and those whose `finish_reason` came.
@@ -283,10 +355,10 @@ pub struct ChatStream {
 }
 
 impl ChatStream {
-    pub fn new(api: Api, rules: Arc<RuleSet>, policy: Policy) -> ChatStream {
+    pub fn new(api: Api, rules: impl Into<Detectors>, policy: Policy) -> ChatStream {
         ChatStream {
             api,
-            rules,
+            rules: rules.into(),
             policy,
             channels: BTreeMap::new(),
             seen: BTreeSet::new(),
@@ -437,7 +509,7 @@ impl ChatStream {
                 let release = redactor.push(&text);
                 for f in release.findings {
                     state.secrets.push(f.secret);
-                    findings.push(Reported { location: ch.to_string(), rule: f.rule, fingerprint: f.fingerprint });
+                    findings.push(Reported::of(ch.to_string(), f));
                 }
                 blocked |= release.status != Status::Open;
                 if release.text != text {
@@ -464,7 +536,7 @@ impl ChatStream {
                         let rest = redactor.finish();
                         for f in &rest.findings {
                             state.secrets.push(f.secret);
-                            findings.push(Reported { location: ch.to_string(), rule: f.rule, fingerprint: f.fingerprint });
+                            findings.push(Reported::of(ch.to_string(), f));
                         }
                         blocked |= rest.status != Status::Open;
                         state.complete = rest.status == Status::Open;
@@ -510,7 +582,7 @@ impl ChatStream {
             let rest = redactor.finish();
             for f in &rest.findings {
                 state.secrets.push(f.secret);
-                self.findings.push(Reported { location: ch.to_string(), rule: f.rule, fingerprint: f.fingerprint });
+                self.findings.push(Reported::of(ch.to_string(), f));
             }
             blocked |= rest.status != Status::Open;
             state.complete = rest.status == Status::Open;
@@ -560,7 +632,7 @@ mod tests {
         let key = "sk-proj-7ku8dr1aRNQPTDZTe1tzT3BlbkFJjD7yqHBEReY65dHmyWR2";
         let mut body = serde_json::json!({ "messages": [{ key: format!("also {key}") }] });
         let mut out = Vec::new();
-        redact_strings(&rules, Policy::default(), &mut body, "", &mut out);
+        redact_strings(&Detectors::from(rules), Policy::default(), &mut body, "", &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].location, "messages[0].<key>");
         assert!(!body.to_string().contains(&format!("also {key}")));
