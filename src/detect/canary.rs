@@ -57,11 +57,120 @@ impl std::fmt::Debug for CanarySet {
     }
 }
 
-/// One class of forms: its automaton, its threshold, whether the view is lower-cased for it.
+/// One class of forms: its automaton, its threshold, whether the view is lower-cased for it,
+/// and the same class's forms of [`BACKGROUND`].
 struct Class {
     sam: SuffixAutomaton,
     threshold: usize,
     fold_case: bool,
+    background: std::sync::Arc<SuffixAutomaton>,
+}
+
+/// Text that many secrets share and ordinary text contains: the DER headers every key of a
+/// type starts with, common JWT headers, the names secrets are stored under (key-file armour
+/// is not part of a canary at all: [`strip_armour`]). A run of a canary that lies wholly inside one of these (in the same form) is not a
+/// leak of *that* canary: another RSA key's first bytes or `access_token` in an answer are not
+/// the key the operator named. A run that goes on into the canary's own characters is.
+const BACKGROUND: &[&str] = &[
+    // DER prefixes of PKCS#8 / PKCS#1 / SEC1 keys and certificates, in base64.
+    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQ",
+    "MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQ",
+    "MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQ",
+    "MIIJQgIBADANBgkqhkiG9w0BAQEFAASCCSwwggkoAgEAAoICAQ",
+    "MIIJQwIBADANBgkqhkiG9w0BAQEFAASCCS0wggkpAgEAAoICAQ",
+    "MIIJQQIBADANBgkqhkiG9w0BAQEFAASCCSswggknAgEAAoICAQ",
+    "MIIEowIBAAKCAQEA",
+    "MIIEpAIBAAKCAQEA",
+    "MIIEpQIBAAKCAQEA",
+    "MIIJKAIBAAKCAgEA",
+    "MIIJKQIBAAKCAgEA",
+    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg",
+    "MHcCAQEEI",
+    "AwEHoUQDQgAE",
+    "MIICIjANBgkqhkiG9w0BAQEFAAOCAg8AMIICCgKCAgEA",
+    "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA",
+    "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAA",
+    "AAAAB3NzaC1yc2EAAAADAQABAAABAQ",
+    "AAAAC3NzaC1lZDI1NTE5AAAA",
+    "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBA",
+    // JWT headers.
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+    "eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9",
+    "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9",
+    "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9",
+    "eyJhbGciOiJSUzI1NiIsImtpZCI6",
+    "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9",
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9",
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9",
+    "eyJhbGciOiJIUzI1NiJ9",
+    "eyJhbGciOiJSUzI1NiJ9",
+    "eyJhbGciOiJub25lIn0",
+    // Where secrets are kept, and how they are sent.
+    "access_token", "refresh_token", "id_token", "client_secret", "client_id", "api_key", "apikey",
+    "secret_key", "secret_access_key", "access_key_id", "private_key", "private_key_id", "password",
+    "passwd", "Authorization: Bearer ", "Authorization: Basic ", "x-api-key", "AWS_SECRET_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN",
+    "DATABASE_URL", "SECRET_KEY_BASE", "aws_secret_access_key", "aws_access_key_id", "\"type\": \"service_account\"",
+    "https://", "http://", "postgresql://", "postgres://", "mysql://", "mongodb+srv://", "mongodb://",
+    "redis://", "amqp://", "@localhost:", "@127.0.0.1:", "googleapis.com", "amazonaws.com",
+];
+
+/// A key file's armour (`-----BEGIN …-----`) and header lines (`Proc-Type:`, …) are the same
+/// in every key of its type: a canary is the rest.
+fn strip_armour(secret: &str) -> std::borrow::Cow<'_, str> {
+    static ARMOUR: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let armour = ARMOUR.get_or_init(|| {
+        regex::Regex::new(r"-----(?:BEGIN|END) [A-Z0-9 ]{1,40}-----|(?m)^(?:Proc-Type|DEK-Info|Comment|Version): [^\n]*$").ok()
+    });
+    match armour {
+        Some(re) if secret.contains("-----") => re.replace_all(secret, ""),
+        _ => secret.into(),
+    }
+}
+
+/// What `-----BEGIN …-----` lines name.
+const ARMOURED: &[&str] = &[
+    "RSA PRIVATE KEY", "PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY", "OPENSSH PRIVATE KEY",
+    "ENCRYPTED PRIVATE KEY", "PGP PRIVATE KEY BLOCK", "PGP PUBLIC KEY BLOCK", "PGP MESSAGE",
+    "PGP SIGNATURE", "CERTIFICATE", "CERTIFICATE REQUEST", "PUBLIC KEY", "RSA PUBLIC KEY",
+];
+
+/// The background's forms per class, built once.
+fn background() -> &'static [std::sync::Arc<SuffixAutomaton>; 3] {
+    static BG: std::sync::OnceLock<[std::sync::Arc<SuffixAutomaton>; 3]> = std::sync::OnceLock::new();
+    BG.get_or_init(|| {
+        let mut forms = forms_of(BACKGROUND, false);
+        // Key files are often stored base64-encoded (Kubernetes secrets): their armour then
+        // reads as base64 text, and so does a canary that is such a file.
+        for kind in ARMOURED {
+            for line in [format!("-----BEGIN {kind}-----\n"), format!("\n-----END {kind}-----\n")] {
+                for offset in 0..3 {
+                    forms[PLAIN].push(normalize(&base64_fixed(line.as_bytes(), offset, STANDARD)));
+                }
+            }
+        }
+        forms.map(|f| std::sync::Arc::new(SuffixAutomaton::new(&f)))
+    })
+}
+
+/// The forms of `secrets` per class (see the module docs); `reversed` adds reversed plain forms.
+fn forms_of<S: AsRef<str>>(secrets: &[S], reversed: bool) -> [Vec<Vec<u8>>; 3] {
+    let mut forms: [Vec<Vec<u8>>; 3] = Default::default();
+    for secret in secrets {
+        let secret = secret.as_ref();
+        if reversed {
+            let rev: String = secret.chars().rev().collect();
+            forms[PLAIN].push(normalize(rev.as_bytes()));
+        }
+        forms[PLAIN].push(normalize(secret.as_bytes()));
+        forms[HEX].push(hex(secret.as_bytes()));
+        for alphabet in [STANDARD, URL_SAFE] {
+            for offset in 0..3 {
+                forms[BASE64].push(normalize(&base64_fixed(secret.as_bytes(), offset, alphabet)));
+            }
+        }
+    }
+    forms
 }
 
 const PLAIN: usize = 0;
@@ -75,33 +184,28 @@ impl CanarySet {
         if min_run < LEAST_MIN_RUN {
             return Err(CanaryError::MinRun(min_run));
         }
-        let mut forms: [Vec<Vec<u8>>; 3] = Default::default();
-        let mut count = 0;
+        let mut kept = Vec::new();
         for (index, secret) in secrets.iter().enumerate() {
             let secret = secret.as_ref();
             if secret.trim().is_empty() {
                 continue;
             }
-            let plain = normalize(secret.as_bytes());
-            if plain.len() < min_run {
-                return Err(CanaryError::TooShort { index: index + 1, len: plain.len(), min_run });
+            let secret = strip_armour(secret);
+            let len = normalize(secret.as_bytes()).len();
+            if len < min_run {
+                return Err(CanaryError::TooShort { index: index + 1, len, min_run });
             }
-            count += 1;
-            let reversed: String = secret.chars().rev().collect();
-            forms[PLAIN].push(normalize(reversed.as_bytes()));
-            forms[PLAIN].push(plain);
-            forms[HEX].push(hex(secret.as_bytes()));
-            for alphabet in [STANDARD, URL_SAFE] {
-                for offset in 0..3 {
-                    forms[BASE64].push(normalize(&base64_fixed(secret.as_bytes(), offset, alphabet)));
-                }
-            }
+            kept.push(secret);
         }
+        let count = kept.len();
+        let mut forms = forms_of(&kept, true);
         let thresholds = [min_run, 2 * min_run, (4 * min_run).div_ceil(3) - 1];
+        let bg = background();
         let classes = [PLAIN, HEX, BASE64].map(|c| Class {
-            sam: SuffixAutomaton::new(&forms[c]),
+            sam: SuffixAutomaton::new(&std::mem::take(&mut forms[c])),
             threshold: thresholds[c],
             fold_case: c == HEX,
+            background: bg[c].clone(),
         });
         Ok(CanarySet { classes, count, min_run })
     }
@@ -109,8 +213,11 @@ impl CanarySet {
     /// Like [`CanarySet::new`], but secrets too short to be canaries are left out (for
     /// secrets found in a request, which no one chose).
     pub fn skipping_short<S: AsRef<str>>(secrets: &[S], min_run: usize) -> Result<CanarySet, CanaryError> {
-        let long: Vec<&str> =
-            secrets.iter().map(AsRef::as_ref).filter(|s| normalize(s.as_bytes()).len() >= min_run).collect();
+        let long: Vec<&str> = secrets
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|s| normalize(strip_armour(s).as_bytes()).len() >= min_run)
+            .collect();
         CanarySet::new(&long, min_run)
     }
 
@@ -317,6 +424,8 @@ pub struct CanaryScan {
     read: usize,
     /// Per class: automaton state and matched length (in view bytes).
     states: [(u32, u32); 3],
+    /// Per class: the same in the class's background automaton.
+    background: [(u32, u32); 3],
     /// Raw start of each view byte from `view_base` on.
     view: Vec<usize>,
     view_base: usize,
@@ -342,7 +451,10 @@ impl CanaryScan {
                     let byte = if class.fold_case { b.to_ascii_lowercase() } else { b };
                     let (s, l) = class.sam.step(self.states[c].0, self.states[c].1, byte);
                     self.states[c] = (s, l);
-                    if l as usize >= class.threshold {
+                    let (bs, bl) = class.background.step(self.background[c].0, self.background[c].1, byte);
+                    self.background[c] = (bs, bl);
+                    // A run wholly inside shared background text is not this canary's.
+                    if l as usize >= class.threshold && l > bl {
                         let start = self.view[v - l as usize - self.view_base];
                         self.add(Span { start, end: self.view_end });
                     }
@@ -352,6 +464,7 @@ impl CanaryScan {
         }
         let bound = if end {
             self.states = Default::default();
+            self.background = Default::default();
             to
         } else {
             let held = self.states.iter().map(|s| s.1 as usize).max().unwrap_or(0);

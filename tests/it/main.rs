@@ -1,5 +1,6 @@
 //! The one integration-test binary (ripgrep's layout): a module per area.
 
+mod canary;
 mod chat_stream;
 mod cli;
 mod corpus;
