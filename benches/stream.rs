@@ -2,7 +2,8 @@
 //!
 //! Timings (divan, same process): `stream` (every delta through a `StreamRedactor`, then
 //! `finish`) beside `one_shot` (`RuleSet::scan_with` over the whole text) and `passthrough`
-//! (copying the deltas into a buffer). Report `stream / one_shot`. `steady_push` counts the
+//! (copying the deltas into a buffer). Report `stream / one_shot`. `stream_with_canaries` is
+//! `stream` with 100 canaries (the corpus's planted secrets) on top of the rules. `steady_push` counts the
 //! allocations of one push into a warm redactor (divan's allocation profiler).
 //!
 //! Before the timings, a holdback report: bytes held back after each push (mean, p99, max)
@@ -141,6 +142,32 @@ fn stream(bencher: Bencher, kind: &str) {
     let deltas = deltas(hay);
     bencher.counter(BytesCount::of_str(hay)).bench_local(|| {
         let mut r = StreamRedactor::new(set.clone(), Policy::default());
+        let mut n = 0;
+        for d in &deltas {
+            n += r.push(black_box(d)).text.len();
+        }
+        n + r.finish().text.len()
+    });
+}
+
+/// 100 canaries: secrets the corpus generator plants (API keys, tokens, key files).
+fn canaries() -> Arc<secretgate::detect::canary::CanarySet> {
+    static SET: OnceLock<Arc<secretgate::detect::canary::CanarySet>> = OnceLock::new();
+    SET.get_or_init(|| {
+        let c = corpus::generate(5, 80, 0);
+        let secrets: Vec<String> =
+            c.positives.iter().flat_map(|d| d.planted.iter().map(|p| d.text[p.start..p.end].to_owned())).take(100).collect();
+        Arc::new(secretgate::detect::canary::CanarySet::skipping_short(&secrets, 12).expect("canaries"))
+    })
+    .clone()
+}
+
+#[divan::bench(args = KINDS, sample_count = 10, sample_size = 1)]
+fn stream_with_canaries(bencher: Bencher, kind: &str) {
+    let (set, hay, canaries) = (rules(), text(kind), [canaries()]);
+    let deltas = deltas(hay);
+    bencher.counter(BytesCount::of_str(hay)).bench_local(|| {
+        let mut r = StreamRedactor::with_canaries(set.clone(), &canaries, Policy::default());
         let mut n = 0;
         for d in &deltas {
             n += r.push(black_box(d)).text.len();

@@ -399,6 +399,19 @@ impl SuffixAutomaton {
         cur
     }
 
+    /// Whether `bytes` (lower-cased first with `fold`) occur in one of the strings.
+    fn contains(&self, bytes: &[u8], fold: bool) -> bool {
+        let mut s = 0u32;
+        for &b in bytes {
+            let b = if fold { b.to_ascii_lowercase() } else { b };
+            s = if s == 0 { self.root_next[b as usize] } else { self.get(s, u16::from(b)) };
+            if s == NONE {
+                return false;
+            }
+        }
+        true
+    }
+
     /// Follows byte `b` from `(state, len)`: the longest suffix of the text read so far plus
     /// `b` that is a substring.
     fn step(&self, state: u32, len: u32, b: u8) -> (u32, u32) {
@@ -424,11 +437,9 @@ pub struct CanaryScan {
     read: usize,
     /// Per class: automaton state and matched length (in view bytes).
     states: [(u32, u32); 3],
-    /// Per class: the same in the class's background automaton.
-    background: [(u32, u32); 3],
-    /// Raw start of each view byte from `view_base` on.
+    /// Raw start of each view byte still needed, and the byte (trimmed from the front).
     view: Vec<usize>,
-    view_base: usize,
+    view_bytes: Vec<u8>,
     /// Raw end of the last view byte.
     view_end: usize,
     /// Leaks found and merged, not yet reported: raw spans, sorted, disjoint.
@@ -445,17 +456,18 @@ impl CanaryScan {
             let Some((n, b)) = view_step(&text[self.read - base..], !end) else { break };
             if let Some(b) = b {
                 self.view.push(self.read);
+                self.view_bytes.push(b);
                 self.view_end = self.read + n;
-                let v = self.view_base + self.view.len();
+                let v = self.view.len();
                 for (c, class) in set.classes.iter().enumerate() {
                     let byte = if class.fold_case { b.to_ascii_lowercase() } else { b };
                     let (s, l) = class.sam.step(self.states[c].0, self.states[c].1, byte);
                     self.states[c] = (s, l);
-                    let (bs, bl) = class.background.step(self.background[c].0, self.background[c].1, byte);
-                    self.background[c] = (bs, bl);
-                    // A run wholly inside shared background text is not this canary's.
-                    if l as usize >= class.threshold && l > bl {
-                        let start = self.view[v - l as usize - self.view_base];
+                    let l = l as usize;
+                    // A run wholly inside shared background text is not this canary's. Runs
+                    // are rare, so the background is only read over one when there is one.
+                    if l >= class.threshold && !class.background.contains(&self.view_bytes[v - l..], class.fold_case) {
+                        let start = self.view[v - l];
                         self.add(Span { start, end: self.view_end });
                     }
                 }
@@ -464,12 +476,11 @@ impl CanaryScan {
         }
         let bound = if end {
             self.states = Default::default();
-            self.background = Default::default();
             to
         } else {
             let held = self.states.iter().map(|s| s.1 as usize).max().unwrap_or(0);
-            let v = self.view_base + self.view.len();
-            let from = if held == 0 { self.read } else { self.view[v - held - self.view_base] };
+            let v = self.view.len();
+            let from = if held == 0 { self.read } else { self.view[v - held] };
             from.min(self.read)
         };
         let mut done = 0;
@@ -524,7 +535,7 @@ impl CanaryScan {
         let drop = self.view.len() - held;
         if drop >= 1024 && drop * 2 >= self.view.len() {
             self.view.drain(..drop);
-            self.view_base += drop;
+            self.view_bytes.drain(..drop);
         }
     }
 }
