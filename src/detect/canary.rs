@@ -325,7 +325,7 @@ fn base64_fixed(bytes: &[u8], offset: usize, alphabet: &[u8; 64]) -> Vec<u8> {
 /// A suffix automaton over several strings joined by a symbol no text byte can be: it
 /// recognises exactly their substrings. Transitions per state in a small sorted list; the
 /// root's in a table (most text bytes fall back to it).
-struct SuffixAutomaton {
+pub(crate) struct SuffixAutomaton {
     len: Vec<u32>,
     link: Vec<u32>,
     next: Vec<Vec<(u16, u32)>>,
@@ -337,20 +337,47 @@ const JOIN: u16 = 256;
 
 impl SuffixAutomaton {
     fn new(strings: &[Vec<u8>]) -> SuffixAutomaton {
-        let mut sam = SuffixAutomaton { len: vec![0], link: vec![NONE], next: vec![Vec::new()], root_next: Box::new([NONE; 256]) };
-        let mut last = 0u32;
-        for s in strings {
-            for &b in s {
-                last = sam.extend(last, u16::from(b));
-            }
-            last = sam.extend(last, JOIN);
-        }
+        let mut sam = SuffixAutomaton::build(strings.iter().map(|s| s.iter().map(|&b| u16::from(b))), JOIN);
         for &(c, t) in &sam.next[0] {
             if c < 256 {
                 sam.root_next[c as usize] = t;
             }
         }
         sam
+    }
+
+    /// Over sequences of symbols (word ids, say) below `u16::MAX`; step with
+    /// [`SuffixAutomaton::step_symbol`].
+    pub(crate) fn from_symbols(sequences: &[Vec<u16>]) -> SuffixAutomaton {
+        SuffixAutomaton::build(sequences.iter().map(|s| s.iter().copied()), u16::MAX)
+    }
+
+    fn build<I: Iterator<Item = u16>>(strings: impl Iterator<Item = I>, join: u16) -> SuffixAutomaton {
+        let mut sam = SuffixAutomaton { len: vec![0], link: vec![NONE], next: vec![Vec::new()], root_next: Box::new([NONE; 256]) };
+        let mut last = 0u32;
+        for s in strings {
+            for c in s {
+                last = sam.extend(last, c);
+            }
+            last = sam.extend(last, join);
+        }
+        sam
+    }
+
+    /// [`SuffixAutomaton::step`] for a symbol automaton.
+    pub(crate) fn step_symbol(&self, state: u32, len: u32, c: u16) -> (u32, u32) {
+        let (mut s, mut l) = (state, len);
+        loop {
+            let t = self.get(s, c);
+            if t != NONE {
+                return (t, l + 1);
+            }
+            if s == 0 {
+                return (0, 0);
+            }
+            s = self.link[s as usize];
+            l = self.len[s as usize];
+        }
     }
 
     fn get(&self, state: u32, c: u16) -> u32 {

@@ -30,6 +30,7 @@ pub mod filters;
 mod frontier;
 mod plan;
 mod prefilter;
+pub mod prompt_leak;
 mod redact;
 pub mod validate;
 
@@ -316,6 +317,7 @@ impl RuleSet {
     pub fn label(&self, finding: &Finding) -> &str {
         match finding.kind {
             crate::rules::Kind::Canary => "canary",
+            crate::rules::Kind::SystemPromptLeak => "system-prompt-leak",
             _ => &self.rules[finding.rule].id,
         }
     }

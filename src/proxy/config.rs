@@ -34,6 +34,8 @@ pub const KEYS: &[&str] = &[
     "disclosure.request",
     "canaries.min_run",
     "canaries.automatic",
+    "system_prompt.action",
+    "system_prompt.min_words",
     "redaction.style",
     "limits.max_body_bytes",
     "limits.max_concurrent",
@@ -58,10 +60,30 @@ pub struct File {
     pub redaction: RedactionFile,
     pub disclosure: DisclosureFile,
     pub canaries: CanariesFile,
+    pub system_prompt: SystemPromptFile,
     /// `[[canary]]` entries: known secrets to find in any form.
     pub canary: Vec<CanaryEntry>,
     pub limits: LimitsFile,
     pub rules: RulesFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SystemPromptFile {
+    pub action: Option<LeakMode>,
+    pub min_words: Option<usize>,
+}
+
+/// What to do when an answer repeats the request's system or developer instructions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LeakMode {
+    /// Audit event, metric, `x-secretgate-flagged: system-prompt-leak` on whole answers.
+    #[default]
+    Flag,
+    Redact,
+    Block,
+    Off,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -240,6 +262,9 @@ pub struct Settings {
     /// Secrets found in a request are canaries in its answer.
     pub automatic_canaries: bool,
     pub canary_min_run: usize,
+    /// System-prompt leaks in answers: the action (`Report` = flag), or `None` (off).
+    pub system_prompt: Option<Action>,
+    pub system_prompt_min_words: usize,
     pub max_body_bytes: usize,
     pub max_concurrent: usize,
     pub max_event_bytes: usize,
@@ -344,6 +369,17 @@ impl Settings {
             canaries,
             automatic_canaries: f.canaries.automatic.unwrap_or(true),
             canary_min_run,
+            system_prompt: match f.system_prompt.action.unwrap_or_default() {
+                LeakMode::Flag => Some(Action::Report),
+                LeakMode::Redact => Some(Action::Redact(style)),
+                LeakMode::Block => Some(Action::Block),
+                LeakMode::Off => None,
+            },
+            system_prompt_min_words: positive(
+                f.system_prompt.min_words,
+                crate::detect::prompt_leak::DEFAULT_MIN_WORDS,
+                "system_prompt.min_words",
+            )?,
             max_body_bytes: positive(f.limits.max_body_bytes, 8 << 20, "limits.max_body_bytes")?,
             max_concurrent: positive(f.limits.max_concurrent, 4096, "limits.max_concurrent")?,
             max_event_bytes: positive(f.limits.max_event_bytes, 1 << 20, "limits.max_event_bytes")?,

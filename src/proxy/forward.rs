@@ -26,7 +26,8 @@ use super::{
     Proxy,
 };
 use crate::{
-    detect::canary::CanarySet,
+    detect::{canary::CanarySet, prompt_leak::PromptSet},
+    rules::Kind,
     protocol::{openai::Api, sse},
     stream::{Action, Policy},
 };
@@ -144,13 +145,19 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
 
     let mut flagged = false;
     // Configured canaries apply both ways; secrets found in the request join them for the answer.
-    let mut detectors = Detectors { rules: p.rules.clone(), canaries: s.canaries.iter().cloned().collect() };
-    if scanning && (s.disclosure_request != Flag::Off || s.request.is_some()) {
-        // Parsed once for both checks.
+    let mut detectors = Detectors { rules: p.rules.clone(), canaries: s.canaries.iter().cloned().collect(), prompt: None };
+    let prompt_leaks = s.system_prompt.filter(|_| s.response.is_some());
+    if scanning && (s.disclosure_request != Flag::Off || s.request.is_some() || prompt_leaks.is_some()) {
+        // Parsed once for every check.
         let value: Value = serde_json::from_slice(&body).map_err(|_| ProxyError::InvalidJson)?;
         if s.disclosure_request != Flag::Off {
             flagged = disclosure_check(p, &value, id)?;
         }
+        // Read before the request's own redaction (what the model was told is what it can
+        // repeat), used only for the answer.
+        let prompt = prompt_leaks.and_then(|action| {
+            PromptSet::new(&instructions(&value), s.system_prompt_min_words).map(|set| (Arc::new(set), action))
+        });
         if let Some(policy) = s.request {
             let (scanned, secrets) = scan_request(p, &detectors, policy, value, body, id)?;
             body = scanned;
@@ -160,6 +167,7 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
                 }
             }
         }
+        detectors.prompt = prompt;
     }
 
     let mut url = format!("{}{}", s.upstream, rest);
@@ -214,7 +222,7 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
         }
     }
     if flagged {
-        out_headers.insert("x-secretgate-flagged", HeaderValue::from_static("disclosure-request"));
+        out_headers.insert(FLAGGED, HeaderValue::from_static("disclosure-request"));
     }
     let policy = s.response.filter(|_| scanning);
     let (Some(policy), Some(api)) = (policy, route.api()) else {
@@ -244,6 +252,13 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
             let outcome = scan::scan_answer(&detectors, policy, api, &mut value);
             findings = outcome.findings;
             audit(p, id, "response", policy, &findings);
+            if findings.iter().any(|f| f.kind == Kind::SystemPromptLeak) {
+                let value = match out_headers.get(FLAGGED) {
+                    Some(_) => "disclosure-request, system-prompt-leak",
+                    None => "system-prompt-leak",
+                };
+                out_headers.insert(FLAGGED, HeaderValue::from_static(value));
+            }
             if outcome.blocked && s.block_mode == BlockMode::Error {
                 return Err(ProxyError::SecretInResponse { rule: rule_id(p, &findings) });
             }
@@ -353,8 +368,12 @@ fn action_name(policy: Policy) -> &'static str {
 /// One audit event and one metric increment per finding. Rule id, fingerprint, where —
 /// never the secret.
 fn audit(p: &Proxy, id: &str, direction: &'static str, policy: Policy, findings: &[Reported]) {
-    let action = action_name(policy);
     for f in findings {
+        let action = match (f.kind, p.settings.system_prompt) {
+            (Kind::SystemPromptLeak, Some(Action::Report)) => "flag",
+            (Kind::SystemPromptLeak, Some(a)) => action_name(Policy { action: a, ..policy }),
+            _ => action_name(policy),
+        };
         let rule = f.label(&p.rules);
         tracing::warn!(
             target: "secretgate::audit",
@@ -497,6 +516,25 @@ impl Scanned {
             }
         }
     }
+}
+
+/// The header that says a request or its answer was flagged (and why).
+const FLAGGED: &str = "x-secretgate-flagged";
+
+/// The operator's instructions in a request: the text of its system and developer messages.
+fn instructions(value: &Value) -> Vec<&str> {
+    let mut out = Vec::new();
+    for m in value.get("messages").and_then(Value::as_array).into_iter().flatten() {
+        if !matches!(m.get("role").and_then(Value::as_str), Some("system" | "developer")) {
+            continue;
+        }
+        match m.get("content") {
+            Some(Value::String(t)) => out.push(t.as_str()),
+            Some(Value::Array(parts)) => out.extend(parts.iter().filter_map(|p| p.get("text").and_then(Value::as_str))),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The texts of a Chat Completions / Completions request that come from users or tools (not

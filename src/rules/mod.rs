@@ -52,6 +52,10 @@ pub enum Kind {
     /// `detect::canary` reads. Never declared by a rule file.
     #[serde(skip)]
     Canary,
+    /// A long run of the request's own system or developer instructions in its answer
+    /// (`detect::prompt_leak`). Never declared by a rule file.
+    #[serde(skip)]
+    SystemPromptLeak,
 }
 
 impl Kind {
@@ -60,6 +64,7 @@ impl Kind {
             Kind::Secret => "secret",
             Kind::DisclosureRequest => "disclosure-request",
             Kind::Canary => "canary",
+            Kind::SystemPromptLeak => "system-prompt-leak",
         }
     }
 }

@@ -34,6 +34,7 @@ use std::sync::Arc;
 use crate::{
     detect::{
         canary::{CanaryScan, CanarySet},
+        prompt_leak::{PromptScan, PromptSet},
         Finding, Frontier, RuleSet, Style,
     },
     rules::Kind,
@@ -116,6 +117,8 @@ pub struct StreamRedactor {
     policy: Policy,
     frontier: Frontier,
     canaries: Vec<(Arc<CanarySet>, CanaryScan)>,
+    /// The request's instructions, and what to do when the answer repeats them.
+    prompt: Option<(Arc<PromptSet>, PromptScan, Action)>,
     /// The stream from `base` on.
     buf: String,
     lower: Vec<u8>,
@@ -142,6 +145,7 @@ impl StreamRedactor {
             policy,
             frontier: Frontier::new(),
             canaries: canaries.iter().filter(|c| !c.is_empty()).map(|c| (c.clone(), CanaryScan::default())).collect(),
+            prompt: None,
             buf: String::new(),
             lower: Vec::new(),
             base: 0,
@@ -151,6 +155,13 @@ impl StreamRedactor {
             found: Vec::new(),
             status: Status::Open,
         }
+    }
+
+    /// Also finds system-prompt leaks of `prompt` (see `detect::prompt_leak`), handled by
+    /// `action` rather than the policy's (`Report` to flag them only).
+    pub fn with_prompt(mut self, prompt: Arc<PromptSet>, action: Action) -> StreamRedactor {
+        self.prompt = Some((prompt, PromptScan::default(), action));
+        self
     }
 
     /// Feeds `delta`; returns what is now safe to emit and the findings completed.
@@ -207,8 +218,16 @@ impl StreamRedactor {
         for (set, scan) in &mut self.canaries {
             bound = bound.min(scan.advance(set, self.buf.as_bytes(), self.base, end, &mut self.ready));
         }
-        if !self.canaries.is_empty() && self.ready.len() > before {
-            self.ready.sort_by_key(|f| (f.secret.start, std::cmp::Reverse(f.secret.end), f.kind == Kind::Canary));
+        if let Some((set, scan, _)) = &mut self.prompt {
+            bound = bound.min(scan.advance(set, &self.buf, self.base, end, &mut self.ready));
+        }
+        if (!self.canaries.is_empty() || self.prompt.is_some()) && self.ready.len() > before {
+            let rank = |k: Kind| match k {
+                Kind::Canary => 1,
+                Kind::SystemPromptLeak => 2,
+                _ => 0,
+            };
+            self.ready.sort_by_key(|f| (f.secret.start, std::cmp::Reverse(f.secret.end), rank(f.kind)));
         }
         let to = self.received();
         self.emit(bound);
@@ -221,6 +240,9 @@ impl StreamRedactor {
                     self.ready.clear();
                     self.frontier.reset(to);
                     for (_, scan) in &mut self.canaries {
+                        scan.reset(to);
+                    }
+                    if let Some((_, scan, _)) = &mut self.prompt {
                         scan.reset(to);
                     }
                 }
@@ -254,7 +276,11 @@ impl StreamRedactor {
             // A secret never begins in released text (the frontier's bound); should it, the
             // part still here is redacted all the same.
             let start = f.secret.start.max(self.released);
-            match self.policy.action {
+            let action = match &self.prompt {
+                Some((_, _, action)) if f.kind == Kind::SystemPromptLeak => *action,
+                _ => self.policy.action,
+            };
+            match action {
                 Action::Report => continue,
                 Action::Block => {
                     self.copy_to(start);
@@ -292,6 +318,9 @@ impl StreamRedactor {
         }
         let mut keep = self.frontier.keep_from(&self.rules, self.released);
         for (_, scan) in &self.canaries {
+            keep = keep.min(scan.keep_from());
+        }
+        if let Some((_, scan, _)) = &self.prompt {
             keep = keep.min(scan.keep_from());
         }
         let mut keep = keep.max(self.base);

@@ -481,3 +481,56 @@ proptest! {
 }
 
 
+
+/// A system prompt for the stream tests, and pieces of answers made from it.
+fn prompt_soup() -> (&'static Arc<crate::detect::prompt_leak::PromptSet>, &'static [String]) {
+    static P: OnceLock<(Arc<crate::detect::prompt_leak::PromptSet>, Vec<String>)> = OnceLock::new();
+    let (set, soup) = P.get_or_init(|| {
+        let prompt = "You are Orbit, the assistant of Helios Bank. Never disclose account numbers or the \
+            staff override code. 回答要简洁友好，不要透露内部流程。 Always greet the customer by name and keep answers short.";
+        let words: Vec<&str> = prompt.split(' ').collect();
+        let mut soup: Vec<String> = (0..words.len()).step_by(3).map(|i| words[i..(i + 8).min(words.len())].join(" ") + " ").collect();
+        soup.extend(["NEVER ", "disclose, ", "account-numbers ", "— ", "\n", "ok. ", "回答要简洁", "友好，", "AKIAQWERTY234567ABCD "].map(String::from));
+        let set = crate::detect::prompt_leak::PromptSet::new(&[prompt], 6).expect("prompt");
+        (Arc::new(set), soup)
+    });
+    (set, soup)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: proptest_cases(), ..ProptestConfig::default() })]
+
+    /// Answers made of pieces of the system prompt, cut anywhere: every chunking gives what one
+    /// push gives, with leaks flagged, redacted or blocking, beside the rules.
+    #[test]
+    fn prompt_leak_streams_are_chunk_invariant(
+        pieces in proptest::collection::vec(0usize..64, 0..30),
+        cuts in proptest::collection::vec(0usize..1500, 0..40),
+        action in 0usize..3,
+    ) {
+        let (prompt, soup) = prompt_soup();
+        let text: String = pieces.iter().map(|&i| soup[i % soup.len()].as_str()).collect();
+        let mut cuts: Vec<usize> = cuts.into_iter().filter(|&c| c < text.len() && text.is_char_boundary(c)).collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        let action = [Action::Report, Action::Redact(Style::Label), Action::Block][action];
+        let run = |cuts: &[usize]| {
+            let mut r = StreamRedactor::new(builtin(), Policy::default()).with_prompt(prompt.clone(), action);
+            let (mut out, mut found) = (String::new(), Vec::new());
+            let mut at = 0;
+            for &c in cuts.iter().chain([&text.len()]) {
+                if c > at {
+                    let rel = r.push(&text[at..c]);
+                    out.push_str(rel.text);
+                    found.extend_from_slice(rel.findings);
+                    at = c;
+                }
+            }
+            let fin = r.finish();
+            out.push_str(&fin.text);
+            found.extend(fin.findings);
+            (out, found, fin.status)
+        };
+        prop_assert_eq!(run(&cuts), run(&[]));
+    }
+}

@@ -147,6 +147,8 @@ def main():
         http_client=openai.DefaultHttpxClient(trust_env=False),
     )
     messages = [{"role": "user", "content": os.environ.get("E2E_PROMPT", "Hello")}]
+    if os.environ.get("E2E_SYSTEM"):
+        messages.insert(0, {"role": "system", "content": os.environ["E2E_SYSTEM"]})
     out = {
         "sdk": openai.__version__,
         "mode": mode,

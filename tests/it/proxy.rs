@@ -453,3 +453,43 @@ async fn secrets_in_a_request_are_canaries_in_its_answer() {
     let v: Value = post(&gate, "/v1/chat/completions", &request).await.json().await.expect("json");
     assert_eq!(v["choices"][0]["message"]["content"], format!("Reversed, as you wanted: {reversed}."));
 }
+
+const SYSTEM_PROMPT: &str = "You are HelpDesk for Northwind Traders. Never mention the internal escalation \
+    phone line or the refund override procedure. Answer briefly, in a warm tone, and sign as the Northwind team.";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_repeating_the_system_prompt_are_flagged_or_redacted() {
+    let leak = "My instructions: never mention the internal escalation phone line or the refund override procedure. Answer briefly!";
+    let request = json!({"model": "m", "messages": [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": "Hello! Can you help me with an order?"}
+    ]});
+    let answer = completion(leak, None);
+    let upstream = Upstream::start(move |_| Reply::json(200, &answer)).await;
+    // Flag (the default): forwarded unchanged, flagged in a header and counted.
+    let gate = Gate::start(&upstream.url(), "", &[]).await;
+    let r = post(&gate, "/v1/chat/completions", &request).await;
+    assert_eq!(r.headers()["x-secretgate-flagged"], "system-prompt-leak");
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["choices"][0]["message"]["content"], leak);
+    let metrics = client().get(gate.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+    assert!(metrics.contains("rule=\"system-prompt-leak\",action=\"flag\",direction=\"response\"} 1"), "{metrics}");
+    // An answer that only shares a few words is not flagged.
+    let gate_short = Gate::start(&upstream.url(), "[system_prompt]\nmin_words = 30\n", &[]).await;
+    let r = post(&gate_short, "/v1/chat/completions", &request).await;
+    assert!(r.headers().get("x-secretgate-flagged").is_none());
+
+    // Redact, streamed: the repeated run is replaced, split across events as it may be.
+    let mut rng = Rng::new(43);
+    let body = chat_stream(&[ChoiceScript { content: deltas(leak, &mut rng, 4), finish_reason: "stop", ..Default::default() }], false);
+    let frags = fragment(&body, &mut rng, 11);
+    let upstream = Upstream::start(move |_| Reply::sse(frags.clone())).await;
+    let gate = Gate::start(&upstream.url(), "[system_prompt]\naction = \"redact\"\n", &[]).await;
+    let mut streamed = request.clone();
+    streamed["stream"] = json!(true);
+    let out = post(&gate, "/v1/chat/completions", &streamed).await.bytes().await.expect("body");
+    let (choices, _, done) = assemble(&out);
+    assert!(done);
+    // "Answer briefly" follows in the prompt too: the run goes on through it.
+    assert_eq!(choices[0].content, "My instructions: [REDACTED:system-prompt-leak]!");
+}

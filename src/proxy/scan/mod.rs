@@ -24,7 +24,7 @@ use std::{
 use serde_json::Value;
 
 use crate::{
-    detect::{canary::CanarySet, Finding, Fingerprint, RuleSet, Span},
+    detect::{canary::CanarySet, prompt_leak::PromptSet, Finding, Fingerprint, RuleSet, Span},
     protocol::{
         openai::{self, Api, Channel, Field, Shape, Token},
         sse,
@@ -40,17 +40,24 @@ use crate::{
 pub struct Detectors {
     pub rules: Arc<RuleSet>,
     pub canaries: Vec<Arc<CanarySet>>,
+    /// The request's system and developer instructions, for answers, with the action for
+    /// their leaks.
+    pub prompt: Option<(Arc<PromptSet>, Action)>,
 }
 
 impl From<Arc<RuleSet>> for Detectors {
     fn from(rules: Arc<RuleSet>) -> Detectors {
-        Detectors { rules, canaries: Vec::new() }
+        Detectors { rules, canaries: Vec::new(), prompt: None }
     }
 }
 
 impl Detectors {
     pub fn redactor(&self, policy: Policy) -> StreamRedactor {
-        StreamRedactor::with_canaries(self.rules.clone(), &self.canaries, policy)
+        let r = StreamRedactor::with_canaries(self.rules.clone(), &self.canaries, policy);
+        match &self.prompt {
+            Some((prompt, action)) => r.with_prompt(prompt.clone(), *action),
+            None => r,
+        }
     }
 }
 
@@ -75,6 +82,7 @@ impl Reported {
     pub fn label<'a>(&self, rules: &'a RuleSet) -> &'a str {
         match self.kind {
             Kind::Canary => "canary",
+            Kind::SystemPromptLeak => "system-prompt-leak",
             _ => &rules.rule(self.rule).id,
         }
     }
