@@ -6,6 +6,7 @@ mod cli;
 mod corpus;
 mod disclosure;
 mod e2e;
+mod prompt_leak;
 mod proxy;
 mod rules;
 mod serve;
