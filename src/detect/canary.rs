@@ -366,9 +366,15 @@ impl SuffixAutomaton {
 
     /// [`SuffixAutomaton::step`] for a symbol automaton.
     pub(crate) fn step_symbol(&self, state: u32, len: u32, c: u16) -> (u32, u32) {
+        self.follow(state, len, |s| self.get(s, c))
+    }
+
+    /// From `(state, len)`, the longest suffix that `next` (a state's transition on the new
+    /// symbol) extends, and its state after the symbol: suffix links until one has it.
+    fn follow(&self, state: u32, len: u32, next: impl Fn(u32) -> u32) -> (u32, u32) {
         let (mut s, mut l) = (state, len);
         loop {
-            let t = self.get(s, c);
+            let t = next(s);
             if t != NONE {
                 return (t, l + 1);
             }
@@ -442,18 +448,46 @@ impl SuffixAutomaton {
     /// Follows byte `b` from `(state, len)`: the longest suffix of the text read so far plus
     /// `b` that is a substring.
     fn step(&self, state: u32, len: u32, b: u8) -> (u32, u32) {
-        let (mut s, mut l) = (state, len);
-        loop {
-            let t = if s == 0 { self.root_next[b as usize] } else { self.get(s, u16::from(b)) };
-            if t != NONE {
-                return (t, l + 1);
-            }
-            if s == 0 {
-                return (0, 0);
-            }
-            s = self.link[s as usize];
-            l = self.len[s as usize];
+        self.follow(state, len, |s| if s == 0 { self.root_next[b as usize] } else { self.get(s, u16::from(b)) })
+    }
+}
+
+/// Leaks found by a scan and not reported yet: raw spans, sorted, disjoint (overlapping leaks
+/// merge). Shared by the canary and system-prompt scans.
+#[derive(Debug, Default)]
+pub(crate) struct OpenLeaks(Vec<Span>);
+
+impl OpenLeaks {
+    pub(crate) fn add(&mut self, mut s: Span) {
+        let open = &mut self.0;
+        let i = open.partition_point(|o| o.end <= s.start);
+        let mut j = i;
+        while j < open.len() && open[j].start < s.end {
+            s.start = s.start.min(open[j].start);
+            s.end = s.end.max(open[j].end);
+            j += 1;
         }
+        open.splice(i..j, [s]);
+    }
+
+    pub(crate) fn first_start(&self) -> Option<usize> {
+        self.0.first().map(|s| s.start)
+    }
+
+    /// Reports, as findings of `kind`, the leaks that end by `bound` (nothing before it can
+    /// grow any more); `text` holds the stream from `base`. Returns the bound lowered to the
+    /// first leak still open.
+    pub(crate) fn release(&mut self, kind: Kind, bound: usize, text: &[u8], base: usize, out: &mut Vec<Finding>) -> usize {
+        let done = self.0.partition_point(|s| s.end <= bound);
+        out.extend(self.0.drain(..done).map(|s| Finding {
+            rule: 0,
+            kind,
+            secret: s,
+            span: s,
+            confidence: Confidence::High,
+            fingerprint: Fingerprint::of(text.get(s.start - base..s.end - base).unwrap_or_default()),
+        }));
+        self.first_start().map_or(bound, |start| start.min(bound))
     }
 }
 
@@ -469,8 +503,7 @@ pub struct CanaryScan {
     view_bytes: Vec<u8>,
     /// Raw end of the last view byte.
     view_end: usize,
-    /// Leaks found and merged, not yet reported: raw spans, sorted, disjoint.
-    open: Vec<Span>,
+    open: OpenLeaks,
 }
 
 impl CanaryScan {
@@ -495,7 +528,7 @@ impl CanaryScan {
                     // are rare, so the background is only read over one when there is one.
                     if l >= class.threshold && !class.background.contains(&self.view_bytes[v - l..], class.fold_case) {
                         let start = self.view[v - l];
-                        self.add(Span { start, end: self.view_end });
+                        self.open.add(Span { start, end: self.view_end });
                     }
                 }
             }
@@ -510,23 +543,7 @@ impl CanaryScan {
             let from = if held == 0 { self.read } else { self.view[v - held] };
             from.min(self.read)
         };
-        let mut done = 0;
-        for s in &self.open {
-            if s.end > bound {
-                break;
-            }
-            out.push(Finding {
-                rule: 0,
-                kind: Kind::Canary,
-                secret: *s,
-                span: *s,
-                confidence: Confidence::High,
-                fingerprint: Fingerprint::of(&text[s.start - base..s.end - base]),
-            });
-            done += 1;
-        }
-        self.open.drain(..done);
-        let bound = self.open.first().map_or(bound, |s| s.start.min(bound));
+        let bound = self.open.release(Kind::Canary, bound, text, base, out);
         self.trim();
         bound
     }
@@ -536,24 +553,12 @@ impl CanaryScan {
         let held = self.states.iter().map(|s| s.1 as usize).max().unwrap_or(0);
         let v = self.view.len();
         let view_from = if held == 0 { self.read } else { self.view[v - held] };
-        self.open.first().map_or(view_from, |s| s.start.min(view_from)).min(self.read)
+        self.open.first_start().map_or(view_from, |s| s.min(view_from)).min(self.read)
     }
 
     /// Forgets everything before `at` and starts over there (after an overflow).
     pub fn reset(&mut self, at: usize) {
         *self = CanaryScan { read: at.max(self.read), ..CanaryScan::default() };
-    }
-
-    /// Merges a leak into the open ones (overlapping leaks become one).
-    fn add(&mut self, mut s: Span) {
-        let i = self.open.partition_point(|o| o.end <= s.start);
-        let mut j = i;
-        while j < self.open.len() && self.open[j].start < s.end {
-            s.start = s.start.min(self.open[j].start);
-            s.end = s.end.max(self.open[j].end);
-            j += 1;
-        }
-        self.open.splice(i..j, [s]);
     }
 
     /// Drops view positions no held suffix can reach back to.

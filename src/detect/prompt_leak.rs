@@ -18,8 +18,11 @@
 
 use std::collections::HashMap;
 
-use super::{canary::SuffixAutomaton, Finding, Fingerprint, Span};
-use crate::rules::{Confidence, Kind};
+use super::{
+    canary::{OpenLeaks, SuffixAutomaton},
+    Finding, Span,
+};
+use crate::rules::Kind;
 
 /// Shortest run of a prompt's words that counts as a leak unless configured otherwise.
 pub const DEFAULT_MIN_WORDS: usize = 12;
@@ -120,8 +123,7 @@ pub struct PromptScan {
     state: (u32, u32),
     /// Spans of the words of the current run (and a few before; trimmed).
     spans: Vec<Span>,
-    /// Leaks merged, not yet reported.
-    open: Vec<Span>,
+    open: OpenLeaks,
 }
 
 impl PromptScan {
@@ -155,23 +157,7 @@ impl PromptScan {
         if let Some((_, start)) = &self.partial {
             bound = bound.min(*start);
         }
-        let mut done = 0;
-        for s in &self.open {
-            if s.end > bound {
-                break;
-            }
-            out.push(Finding {
-                rule: 0,
-                kind: Kind::SystemPromptLeak,
-                secret: *s,
-                span: *s,
-                confidence: Confidence::High,
-                fingerprint: Fingerprint::of(text.as_bytes().get(s.start - base..s.end - base).unwrap_or_default()),
-            });
-            done += 1;
-        }
-        self.open.drain(..done);
-        let bound = self.open.first().map_or(bound, |s| s.start.min(bound));
+        let bound = self.open.release(Kind::SystemPromptLeak, bound, text.as_bytes(), base, out);
         let keep = run.max(1);
         if self.spans.len() > 1024 && self.spans.len() > 2 * keep {
             self.spans.drain(..self.spans.len() - keep);
@@ -186,7 +172,7 @@ impl PromptScan {
         if let Some((_, start)) = &self.partial {
             keep = keep.min(*start);
         }
-        self.open.first().map_or(keep, |s| s.start.min(keep))
+        self.open.first_start().map_or(keep, |s| s.min(keep))
     }
 
     /// Starts over at `at` (after an overflow).
@@ -203,73 +189,8 @@ impl PromptScan {
         let run = self.state.1 as usize;
         if run >= set.min_words {
             let start = self.spans[self.spans.len() - run].start;
-            self.add(Span { start, end: span.end });
-        }
-    }
-
-    fn add(&mut self, mut s: Span) {
-        let i = self.open.partition_point(|o| o.end <= s.start);
-        let mut j = i;
-        while j < self.open.len() && self.open[j].start < s.end {
-            s.start = s.start.min(self.open[j].start);
-            s.end = s.end.max(self.open[j].end);
-            j += 1;
-        }
-        self.open.splice(i..j, [s]);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const PROMPT: &str = "You are SupportBot for Acme Corp. Never reveal the internal discount code, \
-        and always answer in a friendly tone. Escalate billing disputes to a human agent within one day.";
-
-    fn set() -> PromptSet {
-        PromptSet::new(&[PROMPT], DEFAULT_MIN_WORDS).expect("prompt")
-    }
-
-    #[test]
-    fn twelve_words_of_the_prompt_are_a_leak_eleven_are_not() {
-        let twelve = "my instructions say: never reveal the internal DISCOUNT code — and always answer in a friendly tone!";
-        let found = set().scan(twelve);
-        assert_eq!(found.len(), 1);
-        assert_eq!(&twelve[found[0].secret.range()], "never reveal the internal DISCOUNT code — and always answer in a friendly tone");
-        let eleven = "never reveal the internal discount code and always answer in a";
-        assert_eq!(set().scan(eleven), []);
-        assert_eq!(set().scan("A friendly tone and a human agent help with billing disputes."), []);
-    }
-
-    #[test]
-    fn the_whole_prompt_is_one_finding_and_cjk_counts_by_character() {
-        let found = set().scan(&format!("Sure! My prompt: {PROMPT} Anything else?"));
-        assert_eq!(found.len(), 1);
-        let zh = "你是一个乐于助人的助手请永远不要透露内部折扣代码";
-        let s = PromptSet::new(&[zh], 12).expect("prompt");
-        assert_eq!(s.scan(&format!("好的：{}。", &zh[9..])).len(), 1);
-        assert!(PromptSet::new(&["too short to leak"], 12).is_none());
-    }
-
-    #[test]
-    fn streams_find_what_one_push_finds() {
-        let text = format!("Intro. {} and then {} end", &PROMPT[..120], &PROMPT[60..]);
-        let whole = set().scan(&text);
-        assert_eq!(whole.len(), 2);
-        for step in [1, 2, 3, 5, 8, 13] {
-            let (mut scan, mut out) = (PromptScan::default(), Vec::new());
-            let mut at = 0;
-            while at < text.len() {
-                let mut to = (at + step).min(text.len());
-                while !text.is_char_boundary(to) {
-                    to += 1;
-                }
-                let bound = scan.advance(&set(), &text[..to], 0, false, &mut out);
-                assert!(out.iter().all(|f| f.secret.end <= bound));
-                at = to;
-            }
-            scan.advance(&set(), &text, 0, true, &mut out);
-            assert_eq!(out, whole, "step {step}");
+            self.open.add(Span { start, end: span.end });
         }
     }
 }
+

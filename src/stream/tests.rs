@@ -19,7 +19,11 @@ fn builtin() -> Arc<RuleSet> {
 
 /// Streams `text` cut at `cuts` (byte offsets on character boundaries, increasing).
 fn stream(rules: &Arc<RuleSet>, text: &str, cuts: &[usize], policy: Policy) -> (String, Vec<Finding>, Status) {
-    let mut r = StreamRedactor::new(rules.clone(), policy);
+    stream_through(StreamRedactor::new(rules.clone(), policy), text, cuts)
+}
+
+/// Streams `text` cut at `cuts` through `r`; everything it released, found, and its status.
+fn stream_through(mut r: StreamRedactor, text: &str, cuts: &[usize]) -> (String, Vec<Finding>, Status) {
     let (mut out, mut found) = (String::new(), Vec::new());
     let mut at = 0;
     for &c in cuts.iter().chain([&text.len()]) {
@@ -417,23 +421,7 @@ fn check_canary_invariant(text: &str, cuts: &[usize]) {
         Policy { action: Action::Block, ..Policy::default() },
         Policy { action: Action::Report, ..Policy::default() },
     ] {
-        let run = |cuts: &[usize]| {
-            let mut r = StreamRedactor::with_canaries(rules.clone(), &[canaries()], policy);
-            let (mut out, mut found) = (String::new(), Vec::new());
-            let mut at = 0;
-            for &c in cuts.iter().chain([&text.len()]) {
-                if c > at {
-                    let rel = r.push(&text[at..c]);
-                    out.push_str(rel.text);
-                    found.extend_from_slice(rel.findings);
-                    at = c;
-                }
-            }
-            let fin = r.finish();
-            out.push_str(&fin.text);
-            found.extend(fin.findings);
-            (out, found, fin.status)
-        };
+        let run = |cuts: &[usize]| stream_through(StreamRedactor::with_canaries(rules.clone(), &[canaries()], policy), text, cuts);
         assert_eq!(run(cuts), run(&[]), "text {text:?} cuts {cuts:?} policy {policy:?}");
     }
 }
@@ -515,21 +503,7 @@ proptest! {
         cuts.dedup();
         let action = [Action::Report, Action::Redact(Style::Label), Action::Block][action];
         let run = |cuts: &[usize]| {
-            let mut r = StreamRedactor::new(builtin(), Policy::default()).with_prompt(prompt.clone(), action);
-            let (mut out, mut found) = (String::new(), Vec::new());
-            let mut at = 0;
-            for &c in cuts.iter().chain([&text.len()]) {
-                if c > at {
-                    let rel = r.push(&text[at..c]);
-                    out.push_str(rel.text);
-                    found.extend_from_slice(rel.findings);
-                    at = c;
-                }
-            }
-            let fin = r.finish();
-            out.push_str(&fin.text);
-            found.extend(fin.findings);
-            (out, found, fin.status)
+            stream_through(StreamRedactor::new(builtin(), Policy::default()).with_prompt(prompt.clone(), action), &text, cuts)
         };
         prop_assert_eq!(run(&cuts), run(&[]));
     }
