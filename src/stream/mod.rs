@@ -119,6 +119,9 @@ pub struct StreamRedactor {
     canaries: Vec<(Arc<CanarySet>, CanaryScan)>,
     /// The request's instructions, and what to do when the answer repeats them.
     prompt: Option<(Arc<PromptSet>, PromptScan, Action)>,
+    /// System-prompt leaks found under `Report` (flag): they change no text, so they hold none
+    /// back and go out with the next release.
+    flagged: Vec<Finding>,
     /// The stream from `base` on.
     buf: String,
     lower: Vec<u8>,
@@ -146,6 +149,7 @@ impl StreamRedactor {
             frontier: Frontier::new(),
             canaries: canaries.iter().filter(|c| !c.is_empty()).map(|c| (c.clone(), CanaryScan::default())).collect(),
             prompt: None,
+            flagged: Vec::new(),
             buf: String::new(),
             lower: Vec::new(),
             base: 0,
@@ -158,7 +162,9 @@ impl StreamRedactor {
     }
 
     /// Also finds system-prompt leaks of `prompt` (see `detect::prompt_leak`), handled by
-    /// `action` rather than the policy's (`Report` to flag them only).
+    /// `action` rather than the policy's. With `Report` (flag them only) they hold nothing back
+    /// and are reported as soon as they are decided: the released text is the same for every
+    /// cut, and so is the set of findings, but not always their order.
     pub fn with_prompt(mut self, prompt: Arc<PromptSet>, action: Action) -> StreamRedactor {
         self.prompt = Some((prompt, PromptScan::default(), action));
         self
@@ -218,8 +224,12 @@ impl StreamRedactor {
         for (set, scan) in &mut self.canaries {
             bound = bound.min(scan.advance(set, self.buf.as_bytes(), self.base, end, &mut self.ready));
         }
-        if let Some((set, scan, _)) = &mut self.prompt {
-            bound = bound.min(scan.advance(set, &self.buf, self.base, end, &mut self.ready));
+        match &mut self.prompt {
+            Some((set, scan, Action::Report)) => {
+                scan.advance(set, &self.buf, self.base, end, &mut self.flagged);
+            }
+            Some((set, scan, _)) => bound = bound.min(scan.advance(set, &self.buf, self.base, end, &mut self.ready)),
+            None => {}
         }
         if (!self.canaries.is_empty() || self.prompt.is_some()) && self.ready.len() > before {
             let rank = |k: Kind| match k {
@@ -231,6 +241,7 @@ impl StreamRedactor {
         }
         let to = self.received();
         self.emit(bound);
+        self.found.append(&mut self.flagged);
         if self.status == Status::Open && to - self.released > self.policy.max_holdback {
             match self.policy.on_overflow {
                 Overflow::Block => self.status = Status::BlockedOverflow,

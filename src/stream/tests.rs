@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use proptest::prelude::*;
 
 use super::*;
-use crate::{corpus, detect::redact, test_rules::rule};
+use crate::{corpus, detect::redact, rules::Kind, test_rules::rule};
 
 fn set(toml: &str) -> Arc<RuleSet> {
     Arc::new(crate::test_rules::set(toml))
@@ -505,6 +505,29 @@ proptest! {
         let run = |cuts: &[usize]| {
             stream_through(StreamRedactor::new(builtin(), Policy::default()).with_prompt(prompt.clone(), action), &text, cuts)
         };
-        prop_assert_eq!(run(&cuts), run(&[]));
+        let (mut chunked, mut whole) = (run(&cuts), run(&[]));
+        if action == Action::Report {
+            // Flagged leaks go out as soon as they are decided: same set, any order.
+            let key = |f: &Finding| (f.secret.start, f.secret.end, f.kind == Kind::SystemPromptLeak);
+            chunked.1.sort_by_key(key);
+            whole.1.sort_by_key(key);
+        }
+        prop_assert_eq!(chunked, whole);
     }
+}
+
+#[test]
+fn flagged_prompt_leaks_hold_nothing_back() {
+    let (prompt, _) = prompt_soup();
+    let s = set(&rule("tok", r"\b(?P<secret>ghp_[A-Za-z0-9]{8})\b", &["ghp_"], ""));
+    let mut flag = StreamRedactor::new(s.clone(), Policy::default()).with_prompt(prompt.clone(), Action::Report);
+    let mut redact = StreamRedactor::new(s, Policy::default()).with_prompt(prompt.clone(), Action::Redact(Style::Label));
+    let words = "Never disclose account numbers or the staff override code ";
+    let (f, r) = (flag.push(words).text.to_owned(), redact.push(words).text.to_owned());
+    assert_eq!(f, words, "flag releases the run as it comes");
+    assert_eq!(r, "", "redact holds it: it is a leak in the making");
+    // The run was still open (it could have grown): reported once the text ends.
+    let rest = flag.finish();
+    assert_eq!(rest.text, "");
+    assert_eq!(rest.findings.iter().map(|f| f.kind).collect::<Vec<_>>(), [Kind::SystemPromptLeak]);
 }
