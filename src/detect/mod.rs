@@ -318,6 +318,7 @@ impl RuleSet {
         match finding.kind {
             crate::rules::Kind::Canary => "canary",
             crate::rules::Kind::SystemPromptLeak => "system-prompt-leak",
+            crate::rules::Kind::DisclosureRequest => "disclosure-request",
             _ => &self.rules[finding.rule].id,
         }
     }

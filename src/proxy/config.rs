@@ -32,6 +32,7 @@ pub const KEYS: &[&str] = &[
     "response.action",
     "response.block_mode",
     "disclosure.request",
+    "disclosure.response",
     "canaries.min_run",
     "canaries.automatic",
     "system_prompt.action",
@@ -74,11 +75,12 @@ pub struct SystemPromptFile {
     pub min_words: Option<usize>,
 }
 
-/// What to do when an answer repeats the request's system or developer instructions.
+/// What to do when an answer repeats the request's system or developer instructions, or
+/// holds a disclosure request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LeakMode {
-    /// Audit event, metric, `x-secretgate-flagged: system-prompt-leak` on whole answers.
+    /// Audit event, metric, `x-secretgate-flagged: <kind>` on whole answers.
     #[default]
     Flag,
     Redact,
@@ -145,6 +147,8 @@ pub struct ResponseFile {
 #[serde(deny_unknown_fields, default)]
 pub struct DisclosureFile {
     pub request: Option<Flag>,
+    /// Injected instructions and exfiltration links in answers (default `redact`).
+    pub response: Option<LeakMode>,
 }
 
 /// What to do with a request to disclose secrets found in a request.
@@ -257,6 +261,8 @@ pub struct Settings {
     pub block_mode: BlockMode,
     /// Requests to disclose secrets in user and tool messages.
     pub disclosure_request: Flag,
+    /// Disclosure requests in answers: the action (`Report` = flag), or `None` (off).
+    pub disclosure_response: Option<Action>,
     /// Configured canaries (both directions); `None` when there are none.
     pub canaries: Option<std::sync::Arc<CanarySet>>,
     /// Secrets found in a request are canaries in its answer.
@@ -351,6 +357,12 @@ impl Settings {
                 n => Ok(n),
             }
         };
+        let leak_action = |mode: LeakMode| match mode {
+            LeakMode::Flag => Some(Action::Report),
+            LeakMode::Redact => Some(Action::Redact(style)),
+            LeakMode::Block => Some(Action::Block),
+            LeakMode::Off => None,
+        };
         let canary_min_run = f.canaries.min_run.unwrap_or(crate::detect::canary::DEFAULT_MIN_RUN);
         let canaries = load_canaries(&f.canary, env, canary_min_run)?;
         Ok(Settings {
@@ -369,12 +381,8 @@ impl Settings {
             canaries,
             automatic_canaries: f.canaries.automatic.unwrap_or(true),
             canary_min_run,
-            system_prompt: match f.system_prompt.action.unwrap_or_default() {
-                LeakMode::Flag => Some(Action::Report),
-                LeakMode::Redact => Some(Action::Redact(style)),
-                LeakMode::Block => Some(Action::Block),
-                LeakMode::Off => None,
-            },
+            system_prompt: leak_action(f.system_prompt.action.unwrap_or_default()),
+            disclosure_response: leak_action(f.disclosure.response.unwrap_or(LeakMode::Redact)),
             system_prompt_min_words: positive(
                 f.system_prompt.min_words,
                 crate::detect::prompt_leak::DEFAULT_MIN_WORDS,

@@ -145,7 +145,8 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
 
     let mut flagged = false;
     // Configured canaries apply both ways; secrets found in the request join them for the answer.
-    let mut detectors = Detectors { rules: p.rules.clone(), canaries: s.canaries.iter().cloned().collect(), prompt: None };
+    let mut detectors =
+        Detectors { rules: p.rules.clone(), canaries: s.canaries.iter().cloned().collect(), prompt: None, disclosure: None };
     let prompt_leaks = s.system_prompt.filter(|_| s.response.is_some());
     if scanning && (s.disclosure_request != Flag::Off || s.request.is_some() || prompt_leaks.is_some()) {
         // Parsed once for every check.
@@ -169,6 +170,8 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
         }
         detectors.prompt = prompt;
     }
+    // Answers only: a request's own disclosure requests are handled above.
+    detectors.disclosure = s.disclosure_response.map(|action| (p.disclosure.clone(), action));
 
     let mut url = format!("{}{}", s.upstream, rest);
     if let Some(q) = &query {
@@ -252,12 +255,18 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
             let outcome = scan::scan_answer(&detectors, policy, api, &mut value);
             findings = outcome.findings;
             audit(p, id, "response", policy, &findings);
+            // What was only flagged in the answer joins the request's flag.
+            let mut kinds: Vec<&str> = Vec::new();
+            if flagged || (s.disclosure_response == Some(Action::Report) && findings.iter().any(|f| f.kind == Kind::DisclosureRequest)) {
+                kinds.push("disclosure-request");
+            }
             if findings.iter().any(|f| f.kind == Kind::SystemPromptLeak) {
-                let value = match out_headers.get(FLAGGED) {
-                    Some(_) => "disclosure-request, system-prompt-leak",
-                    None => "system-prompt-leak",
-                };
-                out_headers.insert(FLAGGED, HeaderValue::from_static(value));
+                kinds.push("system-prompt-leak");
+            }
+            if let Ok(v) = HeaderValue::from_str(&kinds.join(", ")) {
+                if !kinds.is_empty() {
+                    out_headers.insert(FLAGGED, v);
+                }
             }
             if outcome.blocked && s.block_mode == BlockMode::Error {
                 return Err(ProxyError::SecretInResponse { rule: rule_id(p, &findings) });
@@ -372,6 +381,11 @@ fn audit(p: &Proxy, id: &str, direction: &'static str, policy: Policy, findings:
         let action = match (f.kind, p.settings.system_prompt) {
             (Kind::SystemPromptLeak, Some(Action::Report)) => "flag",
             (Kind::SystemPromptLeak, Some(a)) => action_name(Policy { action: a, ..policy }),
+            (Kind::DisclosureRequest, _) => match p.settings.disclosure_response {
+                Some(Action::Report) => "flag",
+                Some(a) => action_name(Policy { action: a, ..policy }),
+                None => action_name(policy),
+            },
             _ => action_name(policy),
         };
         let rule = f.label(&p.rules);

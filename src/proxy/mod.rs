@@ -46,7 +46,7 @@ use crate::RuleSet;
 pub struct Proxy {
     pub settings: Settings,
     pub rules: Arc<RuleSet>,
-    pub disclosure: crate::detect::disclosure::DisclosureSet,
+    pub disclosure: Arc<crate::detect::disclosure::DisclosureSet>,
     pub metrics: metrics::Metrics,
     client: reqwest::Client,
     permits: Arc<Semaphore>,
@@ -66,7 +66,7 @@ impl Proxy {
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .build()?;
-        let disclosure = crate::detect::disclosure::DisclosureSet::builtin()?;
+        let disclosure = Arc::new(crate::detect::disclosure::DisclosureSet::builtin()?);
         Ok(Proxy {
             disclosure,
             permits: Arc::new(Semaphore::new(settings.max_concurrent)),

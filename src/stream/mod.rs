@@ -34,6 +34,7 @@ use std::sync::Arc;
 use crate::{
     detect::{
         canary::{CanaryScan, CanarySet},
+        disclosure::{answer::AnswerScan, DisclosureSet},
         prompt_leak::{PromptScan, PromptSet},
         Finding, Frontier, RuleSet, Style,
     },
@@ -119,8 +120,11 @@ pub struct StreamRedactor {
     canaries: Vec<(Arc<CanarySet>, CanaryScan)>,
     /// The request's instructions, and what to do when the answer repeats them.
     prompt: Option<(Arc<PromptSet>, PromptScan, Action)>,
-    /// System-prompt leaks found under `Report` (flag): they change no text, so they hold none
-    /// back and go out with the next release.
+    /// Disclosure requests (injected instructions, exfiltration links) in the answer, and what
+    /// to do with them.
+    disclosure: Option<(Arc<DisclosureSet>, AnswerScan, Action)>,
+    /// System-prompt leaks and disclosure requests found under `Report` (flag): they change no
+    /// text, so they hold none back and go out with the next release.
     flagged: Vec<Finding>,
     /// The stream from `base` on.
     buf: String,
@@ -149,6 +153,7 @@ impl StreamRedactor {
             frontier: Frontier::new(),
             canaries: canaries.iter().filter(|c| !c.is_empty()).map(|c| (c.clone(), CanaryScan::default())).collect(),
             prompt: None,
+            disclosure: None,
             flagged: Vec::new(),
             buf: String::new(),
             lower: Vec::new(),
@@ -167,6 +172,14 @@ impl StreamRedactor {
     /// cut, and so is the set of findings, but not always their order.
     pub fn with_prompt(mut self, prompt: Arc<PromptSet>, action: Action) -> StreamRedactor {
         self.prompt = Some((prompt, PromptScan::default(), action));
+        self
+    }
+
+    /// Also finds disclosure requests in the text (see `detect::disclosure::answer`), handled
+    /// by `action` rather than the policy's; with `Report` they hold nothing back, as with
+    /// [`StreamRedactor::with_prompt`].
+    pub fn with_disclosure(mut self, set: Arc<DisclosureSet>, action: Action) -> StreamRedactor {
+        self.disclosure = Some((set, AnswerScan::default(), action));
         self
     }
 
@@ -231,10 +244,18 @@ impl StreamRedactor {
             Some((set, scan, _)) => bound = bound.min(scan.advance(set, &self.buf, self.base, end, &mut self.ready)),
             None => {}
         }
-        if (!self.canaries.is_empty() || self.prompt.is_some()) && self.ready.len() > before {
+        match &mut self.disclosure {
+            Some((set, scan, Action::Report)) => {
+                scan.advance(set, &self.buf, self.base, end, &mut self.flagged);
+            }
+            Some((set, scan, _)) => bound = bound.min(scan.advance(set, &self.buf, self.base, end, &mut self.ready)),
+            None => {}
+        }
+        if (!self.canaries.is_empty() || self.prompt.is_some() || self.disclosure.is_some()) && self.ready.len() > before {
             let rank = |k: Kind| match k {
                 Kind::Canary => 1,
                 Kind::SystemPromptLeak => 2,
+                Kind::DisclosureRequest => 3,
                 _ => 0,
             };
             self.ready.sort_by_key(|f| (f.secret.start, std::cmp::Reverse(f.secret.end), rank(f.kind)));
@@ -254,6 +275,9 @@ impl StreamRedactor {
                         scan.reset(to);
                     }
                     if let Some((_, scan, _)) = &mut self.prompt {
+                        scan.reset(to);
+                    }
+                    if let Some((_, scan, _)) = &mut self.disclosure {
                         scan.reset(to);
                     }
                 }
@@ -287,8 +311,9 @@ impl StreamRedactor {
             // A secret never begins in released text (the frontier's bound); should it, the
             // part still here is redacted all the same.
             let start = f.secret.start.max(self.released);
-            let action = match &self.prompt {
-                Some((_, _, action)) if f.kind == Kind::SystemPromptLeak => *action,
+            let action = match (&self.prompt, &self.disclosure, f.kind) {
+                (Some((_, _, action)), _, Kind::SystemPromptLeak) => *action,
+                (_, Some((_, _, action)), Kind::DisclosureRequest) => *action,
                 _ => self.policy.action,
             };
             match action {
@@ -332,6 +357,9 @@ impl StreamRedactor {
             keep = keep.min(scan.keep_from());
         }
         if let Some((_, scan, _)) = &self.prompt {
+            keep = keep.min(scan.keep_from());
+        }
+        if let Some((_, scan, _)) = &self.disclosure {
             keep = keep.min(scan.keep_from());
         }
         let mut keep = keep.max(self.base);

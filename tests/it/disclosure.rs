@@ -13,19 +13,31 @@ struct Scores {
     found: usize,
     negatives: usize,
     flagged: usize,
+    /// The same, read as an answer (`scan_answer`: sentence by sentence, from a trigger on).
+    answer_found: usize,
+    answer_flagged: usize,
 }
 
 fn evaluate(file: &str) -> Scores {
     let set = DisclosureSet::builtin().expect("rules compile");
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/disclosure").join(file);
     let text = std::fs::read_to_string(&path).expect("labeled set");
-    let mut s = Scores { positives: 0, found: 0, negatives: 0, flagged: 0 };
+    let mut s = Scores { positives: 0, found: 0, negatives: 0, flagged: 0, answer_found: 0, answer_flagged: 0 };
     let mut by_group: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let v: Value = serde_json::from_str(line).expect("each line is JSON");
         let prompt = v["text"].as_str().expect("text");
         let positive = v["label"] == "disclosure";
         let hit = !set.scan(prompt).is_empty();
+        let answer_hit = !set.scan_answer(prompt).is_empty();
+        if positive {
+            s.answer_found += usize::from(answer_hit);
+            if hit && !answer_hit && std::env::var_os("SECRETGATE_EXPLAIN").is_some() {
+                println!("{file}: NOT IN ANSWER {}", prompt.chars().take(160).collect::<String>().replace('\n', "⏎"));
+            }
+        } else {
+            s.answer_flagged += usize::from(answer_hit);
+        }
         let group = by_group.entry(format!("{}/{}/{}", v["label"].as_str().unwrap_or(""), v["family"].as_str().unwrap_or(""), v["lang"].as_str().unwrap_or(""))).or_default();
         group.0 += 1;
         if positive {
@@ -63,6 +75,16 @@ fn evaluate(file: &str) -> Scores {
         s.flagged,
         s.negatives,
         s.flagged as f64 / s.negatives as f64
+    );
+    println!(
+        "{file}: as answers: recall {}/{} = {:.3} ({:.3} of the request-side hits), false positives {}/{} = {:.3}",
+        s.answer_found,
+        s.positives,
+        s.answer_found as f64 / s.positives as f64,
+        s.answer_found as f64 / s.found.max(1) as f64,
+        s.answer_flagged,
+        s.negatives,
+        s.answer_flagged as f64 / s.negatives as f64
     );
     s
 }
@@ -107,6 +129,12 @@ fn unseen_set_does_not_fall_below_its_first_score() {
 #[ignore = "not met yet: recall 0.891 and false positives 0.034 on prompts the rules were not tuned on"]
 fn unseen_set_meets_the_targets() {
     assert_quality("holdout3.jsonl", 0.95, 0.02);
+}
+
+#[test]
+#[ignore = "measures only: the first score of holdout4.jsonl"]
+fn holdout4_first_score() {
+    evaluate("holdout4.jsonl");
 }
 
 /// `patterns/disclosure.toml` is written by `patterns/disclosure.py`; they must agree.

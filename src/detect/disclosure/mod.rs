@@ -11,6 +11,7 @@
 //! them. Findings carry the span of original text that holds the request (for an encoded
 //! request: the whole encoded segment).
 
+pub mod answer;
 pub mod decode;
 pub mod normalize;
 

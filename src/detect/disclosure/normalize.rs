@@ -35,7 +35,7 @@ impl Normalized {
     }
 }
 
-fn invisible(c: char) -> bool {
+pub(super) fn invisible(c: char) -> bool {
     matches!(c,
         '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
         | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
@@ -44,7 +44,7 @@ fn invisible(c: char) -> bool {
 }
 
 /// Cyrillic and Greek letters that look like Latin ones.
-fn fold_lookalike(c: char) -> char {
+pub(super) fn fold_lookalike(c: char) -> char {
     match c {
         'а' | 'α' => 'a',
         'в' | 'β' => 'b',

@@ -24,7 +24,7 @@ use std::{
 use serde_json::Value;
 
 use crate::{
-    detect::{canary::CanarySet, prompt_leak::PromptSet, Finding, Fingerprint, RuleSet, Span},
+    detect::{canary::CanarySet, disclosure::DisclosureSet, prompt_leak::PromptSet, Finding, Fingerprint, RuleSet, Span},
     protocol::{
         openai::{self, Api, Channel, Field, Shape, Token},
         sse,
@@ -43,21 +43,26 @@ pub struct Detectors {
     /// The request's system and developer instructions, for answers, with the action for
     /// their leaks.
     pub prompt: Option<(Arc<PromptSet>, Action)>,
+    /// Disclosure requests, for answers, with the action for them.
+    pub disclosure: Option<(Arc<DisclosureSet>, Action)>,
 }
 
 impl From<Arc<RuleSet>> for Detectors {
     fn from(rules: Arc<RuleSet>) -> Detectors {
-        Detectors { rules, canaries: Vec::new(), prompt: None }
+        Detectors { rules, canaries: Vec::new(), prompt: None, disclosure: None }
     }
 }
 
 impl Detectors {
     pub fn redactor(&self, policy: Policy) -> StreamRedactor {
-        let r = StreamRedactor::with_canaries(self.rules.clone(), &self.canaries, policy);
-        match &self.prompt {
-            Some((prompt, action)) => r.with_prompt(prompt.clone(), *action),
-            None => r,
+        let mut r = StreamRedactor::with_canaries(self.rules.clone(), &self.canaries, policy);
+        if let Some((prompt, action)) = &self.prompt {
+            r = r.with_prompt(prompt.clone(), *action);
         }
+        if let Some((set, action)) = &self.disclosure {
+            r = r.with_disclosure(set.clone(), *action);
+        }
+        r
     }
 }
 
@@ -83,6 +88,7 @@ impl Reported {
         match self.kind {
             Kind::Canary => "canary",
             Kind::SystemPromptLeak => "system-prompt-leak",
+            Kind::DisclosureRequest => "disclosure-request",
             _ => &rules.rule(self.rule).id,
         }
     }
