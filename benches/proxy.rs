@@ -108,7 +108,9 @@ async fn read_request(r: &mut TcpStream) -> Option<String> {
     let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
     let length = head
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+        .find_map(|l| {
+            l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0))
+        })
         .unwrap_or(0);
     let mut have = buf.len() - head_end;
     while have < length {
@@ -127,13 +129,15 @@ async fn upstream_answer(mut tcp: TcpStream) {
     let Some(head) = read_request(&mut tcp).await else { return };
     let target = head.split_whitespace().nth(1).unwrap_or("");
     let q = target.split_once('?').map_or("", |(_, q)| q).to_owned();
-    let param = |k: &str| q.split('&').find_map(|p| p.strip_prefix(&format!("{k}="))).and_then(|v| v.parse::<u64>().ok());
+    let param =
+        |k: &str| q.split('&').find_map(|p| p.strip_prefix(&format!("{k}="))).and_then(|v| v.parse::<u64>().ok());
     let events = param("events").unwrap_or(100) as usize;
     let interval = Duration::from_micros(param("interval_us").unwrap_or(0));
     let start = param("offset").unwrap_or(0) as usize;
     // Independent streams do not tick together: each starts at its own phase of the interval.
     let phase = Duration::from_micros(param("phase_us").unwrap_or(0));
-    let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+    let head =
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
     if tcp.write_all(head.as_bytes()).await.is_err() {
         return;
     }
@@ -324,7 +328,8 @@ async fn one_stream(
         while let Some(end) = memchr::memmem::find(&sse, b"\n\n") {
             let event = &sse[..end];
             if let Some(at) = memchr::memmem::find(event, b"\"x_sent\":") {
-                let digits: String = event[at + 9..].iter().take_while(|b| b.is_ascii_digit()).map(|&b| b as char).collect();
+                let digits: String =
+                    event[at + 9..].iter().take_while(|b| b.is_ascii_digit()).map(|&b| b as char).collect();
                 if let Ok(sent) = digits.parse::<u64>() {
                     out.push(now.saturating_sub(sent) as f64 / 1e3);
                 }

@@ -155,8 +155,12 @@ fn canaries() -> Arc<secretgate::detect::canary::CanarySet> {
     static SET: OnceLock<Arc<secretgate::detect::canary::CanarySet>> = OnceLock::new();
     SET.get_or_init(|| {
         let c = corpus::generate(5, 80, 0);
-        let secrets: Vec<String> =
-            c.positives.iter().flat_map(|d| d.planted.iter().map(|p| d.text[p.start..p.end].to_owned())).take(100).collect();
+        let secrets: Vec<String> = c
+            .positives
+            .iter()
+            .flat_map(|d| d.planted.iter().map(|p| d.text[p.start..p.end].to_owned()))
+            .take(100)
+            .collect();
         Arc::new(secretgate::detect::canary::CanarySet::skipping_short(&secrets, 12).expect("canaries"))
     })
     .clone()

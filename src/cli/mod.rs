@@ -236,7 +236,11 @@ fn check(args: &CheckArgs) -> anyhow::Result<i32> {
     let errors = problems.iter().filter(|p| p.severity == Severity::Error || args.strict).count();
     let warnings = problems.len() - problems.iter().filter(|p| p.severity == Severity::Error).count();
     // Disclosure-request rules (built in) are checked by their own detector.
-    let disclosure = if args.rules.no_builtin { detect::disclosure::DisclosureSet::default() } else { detect::disclosure::DisclosureSet::builtin()? };
+    let disclosure = if args.rules.no_builtin {
+        detect::disclosure::DisclosureSet::default()
+    } else {
+        detect::disclosure::DisclosureSet::builtin()?
+    };
     let request_problems = detect::disclosure::check(&disclosure);
     let mut err = std::io::stderr().lock();
     for p in &problems {

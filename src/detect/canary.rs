@@ -39,7 +39,9 @@ pub const LEAST_MIN_RUN: usize = 8;
 pub enum CanaryError {
     #[error("min_run must be at least {LEAST_MIN_RUN} (got {0})")]
     MinRun(usize),
-    #[error("canary {index} has {len} characters after separators are removed; canaries need at least min_run ({min_run})")]
+    #[error(
+        "canary {index} has {len} characters after separators are removed; canaries need at least min_run ({min_run})"
+    )]
     TooShort { index: usize, len: usize, min_run: usize },
 }
 
@@ -106,13 +108,47 @@ const BACKGROUND: &[&str] = &[
     "eyJhbGciOiJSUzI1NiJ9",
     "eyJhbGciOiJub25lIn0",
     // Where secrets are kept, and how they are sent.
-    "access_token", "refresh_token", "id_token", "client_secret", "client_id", "api_key", "apikey",
-    "secret_key", "secret_access_key", "access_key_id", "private_key", "private_key_id", "password",
-    "passwd", "Authorization: Bearer ", "Authorization: Basic ", "x-api-key", "AWS_SECRET_ACCESS_KEY",
-    "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN",
-    "DATABASE_URL", "SECRET_KEY_BASE", "aws_secret_access_key", "aws_access_key_id", "\"type\": \"service_account\"",
-    "https://", "http://", "postgresql://", "postgres://", "mysql://", "mongodb+srv://", "mongodb://",
-    "redis://", "amqp://", "@localhost:", "@127.0.0.1:", "googleapis.com", "amazonaws.com",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "client_secret",
+    "client_id",
+    "api_key",
+    "apikey",
+    "secret_key",
+    "secret_access_key",
+    "access_key_id",
+    "private_key",
+    "private_key_id",
+    "password",
+    "passwd",
+    "Authorization: Bearer ",
+    "Authorization: Basic ",
+    "x-api-key",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SESSION_TOKEN",
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GITHUB_TOKEN",
+    "DATABASE_URL",
+    "SECRET_KEY_BASE",
+    "aws_secret_access_key",
+    "aws_access_key_id",
+    "\"type\": \"service_account\"",
+    "https://",
+    "http://",
+    "postgresql://",
+    "postgres://",
+    "mysql://",
+    "mongodb+srv://",
+    "mongodb://",
+    "redis://",
+    "amqp://",
+    "@localhost:",
+    "@127.0.0.1:",
+    "googleapis.com",
+    "amazonaws.com",
 ];
 
 /// A key file's armour (`-----BEGIN …-----`) and header lines (`Proc-Type:`, …) are the same
@@ -120,7 +156,10 @@ const BACKGROUND: &[&str] = &[
 fn strip_armour(secret: &str) -> std::borrow::Cow<'_, str> {
     static ARMOUR: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
     let armour = ARMOUR.get_or_init(|| {
-        regex::Regex::new(r"-----(?:BEGIN|END) [A-Z0-9 ]{1,40}-----|(?m)^(?:Proc-Type|DEK-Info|Comment|Version): [^\n]*$").ok()
+        regex::Regex::new(
+            r"-----(?:BEGIN|END) [A-Z0-9 ]{1,40}-----|(?m)^(?:Proc-Type|DEK-Info|Comment|Version): [^\n]*$",
+        )
+        .ok()
     });
     match armour {
         Some(re) if secret.contains("-----") => re.replace_all(secret, ""),
@@ -130,9 +169,20 @@ fn strip_armour(secret: &str) -> std::borrow::Cow<'_, str> {
 
 /// What `-----BEGIN …-----` lines name.
 const ARMOURED: &[&str] = &[
-    "RSA PRIVATE KEY", "PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY", "OPENSSH PRIVATE KEY",
-    "ENCRYPTED PRIVATE KEY", "PGP PRIVATE KEY BLOCK", "PGP PUBLIC KEY BLOCK", "PGP MESSAGE",
-    "PGP SIGNATURE", "CERTIFICATE", "CERTIFICATE REQUEST", "PUBLIC KEY", "RSA PUBLIC KEY",
+    "RSA PRIVATE KEY",
+    "PRIVATE KEY",
+    "EC PRIVATE KEY",
+    "DSA PRIVATE KEY",
+    "OPENSSH PRIVATE KEY",
+    "ENCRYPTED PRIVATE KEY",
+    "PGP PRIVATE KEY BLOCK",
+    "PGP PUBLIC KEY BLOCK",
+    "PGP MESSAGE",
+    "PGP SIGNATURE",
+    "CERTIFICATE",
+    "CERTIFICATE REQUEST",
+    "PUBLIC KEY",
+    "RSA PUBLIC KEY",
 ];
 
 /// The background's forms per class, built once.
@@ -353,7 +403,12 @@ impl SuffixAutomaton {
     }
 
     fn build<I: Iterator<Item = u16>>(strings: impl Iterator<Item = I>, join: u16) -> SuffixAutomaton {
-        let mut sam = SuffixAutomaton { len: vec![0], link: vec![NONE], next: vec![Vec::new()], root_next: Box::new([NONE; 256]) };
+        let mut sam = SuffixAutomaton {
+            len: vec![0],
+            link: vec![NONE],
+            next: vec![Vec::new()],
+            root_next: Box::new([NONE; 256]),
+        };
         let mut last = 0u32;
         for s in strings {
             for c in s {
@@ -477,7 +532,14 @@ impl OpenLeaks {
     /// Reports, as findings of `kind`, the leaks that end by `bound` (nothing before it can
     /// grow any more); `text` holds the stream from `base`. Returns the bound lowered to the
     /// first leak still open.
-    pub(crate) fn release(&mut self, kind: Kind, bound: usize, text: &[u8], base: usize, out: &mut Vec<Finding>) -> usize {
+    pub(crate) fn release(
+        &mut self,
+        kind: Kind,
+        bound: usize,
+        text: &[u8],
+        base: usize,
+        out: &mut Vec<Finding>,
+    ) -> usize {
         let done = self.0.partition_point(|s| s.end <= bound);
         out.extend(self.0.drain(..done).map(|s| Finding {
             rule: 0,

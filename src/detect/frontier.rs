@@ -107,7 +107,6 @@ impl Frontier {
         Frontier::default()
     }
 
-
     /// Position up to which text has been fed.
     pub fn len(&self) -> usize {
         self.len
@@ -509,15 +508,7 @@ impl Frontier {
                 self.member_next.clear();
                 self.member_next.extend(members.iter().map(|&r| self.next[r].saturating_sub(base)));
                 if set.group_may_match(*g, text, at, to - base, &mut caches) {
-                    set.attempt_members(
-                        *g,
-                        text,
-                        at,
-                        to - base,
-                        &mut self.member_next,
-                        &mut caches,
-                        &mut self.found,
-                    );
+                    set.attempt_members(*g, text, at, to - base, &mut self.member_next, &mut caches, &mut self.found);
                 }
                 for (k, &r) in members.iter().enumerate() {
                     self.next[r] = self.next[r].max(base + self.member_next[k]);

@@ -37,7 +37,10 @@ pub struct Unsupported;
 /// Walks `text`, calling `visit(path, leaf, span)` for every leaf value, in document order.
 /// Empty objects and arrays are not reported. The visitor may stop the walk with
 /// `Err(Unsupported)`.
-pub fn walk<'a>(text: &'a str, mut visit: impl FnMut(&[Seg<'a>], Leaf, Range<usize>) -> Result<(), Unsupported>) -> Result<(), Unsupported> {
+pub fn walk<'a>(
+    text: &'a str,
+    mut visit: impl FnMut(&[Seg<'a>], Leaf, Range<usize>) -> Result<(), Unsupported>,
+) -> Result<(), Unsupported> {
     let mut w = Walker { b: text.as_bytes(), text, pos: 0, path: Vec::with_capacity(8) };
     w.ws();
     w.value(&mut visit)?;
@@ -66,7 +69,10 @@ impl<'a> Walker<'a> {
         self.b.get(self.pos).copied()
     }
 
-    fn value(&mut self, visit: &mut impl FnMut(&[Seg<'a>], Leaf, Range<usize>) -> Result<(), Unsupported>) -> Result<(), Unsupported> {
+    fn value(
+        &mut self,
+        visit: &mut impl FnMut(&[Seg<'a>], Leaf, Range<usize>) -> Result<(), Unsupported>,
+    ) -> Result<(), Unsupported> {
         if self.path.len() > MAX_DEPTH {
             return Err(Unsupported);
         }

@@ -99,7 +99,13 @@ pub fn choices_mut(body: &mut Value) -> Option<&mut Vec<Value>> {
 
 /// Calls `f` for every text channel present in `choice`, with the string to read or replace.
 /// Channels come in a fixed order per choice: simple fields, then tool calls, then legacy.
-pub fn for_each_channel(choice: &mut Value, index: u64, api: Api, shape: Shape, mut f: impl FnMut(Channel, &mut String)) {
+pub fn for_each_channel(
+    choice: &mut Value,
+    index: u64,
+    api: Api,
+    shape: Shape,
+    mut f: impl FnMut(Channel, &mut String),
+) {
     let ch = |field| Channel { choice: index, field };
     let Some(obj) = choice.as_object_mut() else { return };
     if api == Api::Completions {
@@ -331,7 +337,9 @@ pub fn empty_choice(api: Api, index: u64, finish_reason: Option<&str>) -> Value 
     let reason = finish_reason.map_or(Value::Null, |r| Value::String(r.into()));
     match api {
         Api::Chat => serde_json::json!({ "index": index, "delta": {}, "logprobs": null, "finish_reason": reason }),
-        Api::Completions => serde_json::json!({ "index": index, "text": "", "logprobs": null, "finish_reason": reason }),
+        Api::Completions => {
+            serde_json::json!({ "index": index, "text": "", "logprobs": null, "finish_reason": reason })
+        }
     }
 }
 

@@ -72,8 +72,21 @@ pub fn presented_key(headers: &http::HeaderMap) -> Option<&str> {
 
 /// Query parameter names that carry credentials.
 const KEY_PARAMS: &[&str] = &[
-    "key", "api_key", "apikey", "api-key", "x-api-key", "access_token", "token", "auth", "authorization",
-    "secret", "password", "client_secret", "bearer", "sig", "signature",
+    "key",
+    "api_key",
+    "apikey",
+    "api-key",
+    "x-api-key",
+    "access_token",
+    "token",
+    "auth",
+    "authorization",
+    "secret",
+    "password",
+    "client_secret",
+    "bearer",
+    "sig",
+    "signature",
 ];
 
 /// Whether a query string carries a key: a credential-named parameter, or a value the rule
@@ -104,7 +117,8 @@ mod tests {
 
     #[test]
     fn keys_are_checked_by_digest() {
-        let stored = [parse_hash(&hash_key("client-one")).expect("hash"), parse_hash(&hash_key("client-two")).expect("hash")];
+        let stored =
+            [parse_hash(&hash_key("client-one")).expect("hash"), parse_hash(&hash_key("client-two")).expect("hash")];
         assert!(key_allowed("client-one", &stored));
         assert!(key_allowed("client-two", &stored));
         assert!(!key_allowed("client-three", &stored));
@@ -127,7 +141,13 @@ mod tests {
     #[test]
     fn query_keys_are_found() {
         let rules = crate::RuleSet::builtin().expect("rules");
-        for q in ["api_key=x", "a=1&API%5FKEY=x", "token=", "Key=1", "q=sk-proj-7ku8dr1aRNQPTDZTe1tzT3BlbkFJjD7yqHBEReY65dHmyWR2"] {
+        for q in [
+            "api_key=x",
+            "a=1&API%5FKEY=x",
+            "token=",
+            "Key=1",
+            "q=sk-proj-7ku8dr1aRNQPTDZTe1tzT3BlbkFJjD7yqHBEReY65dHmyWR2",
+        ] {
             assert!(query_has_key(q, &rules), "{q}");
         }
         for q in ["", "limit=10&order=desc", "after=file-abc123", "keyword=x"] {

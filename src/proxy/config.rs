@@ -282,7 +282,11 @@ pub struct Settings {
 impl Settings {
     /// Reads the file (if any), applies the environment `env` (pairs of name and value) and
     /// the overrides, and validates.
-    pub fn load(path: Option<&std::path::Path>, env: &[(String, String)], overrides: &Overrides) -> anyhow::Result<Settings> {
+    pub fn load(
+        path: Option<&std::path::Path>,
+        env: &[(String, String)],
+        overrides: &Overrides,
+    ) -> anyhow::Result<Settings> {
         let mut table = match path {
             Some(p) => {
                 let text = std::fs::read_to_string(p).with_context(|| format!("reading config {}", p.display()))?;
@@ -399,7 +403,11 @@ impl Settings {
 }
 
 /// Reads every `[[canary]]` entry and compiles them. Errors name the entry, never a value.
-fn load_canaries(entries: &[CanaryEntry], env: &[(String, String)], min_run: usize) -> anyhow::Result<Option<std::sync::Arc<CanarySet>>> {
+fn load_canaries(
+    entries: &[CanaryEntry],
+    env: &[(String, String)],
+    min_run: usize,
+) -> anyhow::Result<Option<std::sync::Arc<CanarySet>>> {
     let mut secrets: Vec<String> = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         let n = i + 1;
@@ -410,7 +418,8 @@ fn load_canaries(entries: &[CanaryEntry], env: &[(String, String)], min_run: usi
                 _ => bail!("canary {n}: environment variable {name} is not set (or empty)"),
             },
             (None, None, Some(path)) => {
-                let text = std::fs::read_to_string(path).with_context(|| format!("canary {n}: reading {}", path.display()))?;
+                let text =
+                    std::fs::read_to_string(path).with_context(|| format!("canary {n}: reading {}", path.display()))?;
                 secrets.extend(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned));
             }
             _ => bail!("canary {n}: give exactly one of literal, env or file"),

@@ -17,15 +17,23 @@ pub enum ProxyError {
     Unauthorized,
     /// A credential in the query string.
     KeyInQuery,
-    TooLarge { limit: usize },
+    TooLarge {
+        limit: usize,
+    },
     BodyUnreadable,
     InvalidJson,
     /// A secret in the request under the `block` policy (the rule id is safe to name).
-    SecretInRequest { rule: String },
+    SecretInRequest {
+        rule: String,
+    },
     /// A request to disclose secrets under `disclosure.request = "block"`.
-    DisclosureRequest { rule: String },
+    DisclosureRequest {
+        rule: String,
+    },
     /// A non-streamed answer blocked, with `block_mode = "error"`.
-    SecretInResponse { rule: String },
+    SecretInResponse {
+        rule: String,
+    },
     Busy,
     UpstreamUnreachable,
     UpstreamTimeout,
@@ -53,11 +61,16 @@ impl ProxyError {
                 invalid,
                 "key_in_query",
             ),
-            TooLarge { limit } => {
-                (StatusCode::PAYLOAD_TOO_LARGE, format!("request body larger than {limit} bytes"), invalid, "body_too_large")
-            }
+            TooLarge { limit } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("request body larger than {limit} bytes"),
+                invalid,
+                "body_too_large",
+            ),
             BodyUnreadable => (StatusCode::BAD_REQUEST, "could not read the request body".into(), invalid, "bad_body"),
-            InvalidJson => (StatusCode::BAD_REQUEST, "the request body is not valid JSON".into(), invalid, "invalid_json"),
+            InvalidJson => {
+                (StatusCode::BAD_REQUEST, "the request body is not valid JSON".into(), invalid, "invalid_json")
+            }
             SecretInRequest { rule } => (
                 StatusCode::BAD_REQUEST,
                 format!("the request contains a secret ({rule}); remove it and retry"),
@@ -76,13 +89,21 @@ impl ProxyError {
                 invalid,
                 "content_filter",
             ),
-            Busy => (StatusCode::SERVICE_UNAVAILABLE, "too many concurrent requests".into(), "server_error", "overloaded"),
-            UpstreamUnreachable => {
-                (StatusCode::BAD_GATEWAY, "the upstream could not be reached".into(), "upstream_error", "upstream_unreachable")
+            Busy => {
+                (StatusCode::SERVICE_UNAVAILABLE, "too many concurrent requests".into(), "server_error", "overloaded")
             }
-            UpstreamTimeout => {
-                (StatusCode::GATEWAY_TIMEOUT, "the upstream did not answer in time".into(), "upstream_error", "upstream_timeout")
-            }
+            UpstreamUnreachable => (
+                StatusCode::BAD_GATEWAY,
+                "the upstream could not be reached".into(),
+                "upstream_error",
+                "upstream_unreachable",
+            ),
+            UpstreamTimeout => (
+                StatusCode::GATEWAY_TIMEOUT,
+                "the upstream did not answer in time".into(),
+                "upstream_error",
+                "upstream_timeout",
+            ),
             UpstreamFailed => {
                 (StatusCode::BAD_GATEWAY, "the upstream request failed".into(), "upstream_error", "upstream_failed")
             }

@@ -27,8 +27,8 @@ use super::{
 };
 use crate::{
     detect::{canary::CanarySet, prompt_leak::PromptSet},
-    rules::Kind,
     protocol::{openai::Api, sse},
+    rules::Kind,
     stream::{Action, Policy},
 };
 
@@ -68,8 +68,18 @@ impl Route {
 }
 
 /// Request and response headers that belong to one hop, not to the exchange.
-const HOP_BY_HOP: &[&str] =
-    &["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length"];
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+];
 
 pub(super) async fn handle(State(p): State<Arc<Proxy>>, req: Request) -> Response {
     let started = Instant::now();
@@ -110,7 +120,10 @@ pub(super) async fn handle(State(p): State<Arc<Proxy>>, req: Request) -> Respons
 fn loggable_path(path: &str) -> String {
     path.split('/')
         .map(|seg| {
-            if seg.len() <= 40 && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) && !seg.contains("sk-") {
+            if seg.len() <= 40
+                && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                && !seg.contains("sk-")
+            {
                 seg
             } else {
                 "…"
@@ -129,7 +142,9 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
         return Err(ProxyError::ShuttingDown);
     }
     let s = &p.settings;
-    if s.upstream_key.is_some() && !auth::presented_key(req.headers()).is_some_and(|k| auth::key_allowed(k, &s.client_keys)) {
+    if s.upstream_key.is_some()
+        && !auth::presented_key(req.headers()).is_some_and(|k| auth::key_allowed(k, &s.client_keys))
+    {
         return Err(ProxyError::Unauthorized);
     }
     let query = req.uri().query().map(str::to_owned);
@@ -145,8 +160,12 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
 
     let mut flagged = false;
     // Configured canaries apply both ways; secrets found in the request join them for the answer.
-    let mut detectors =
-        Detectors { rules: p.rules.clone(), canaries: s.canaries.iter().cloned().collect(), prompt: None, disclosure: None };
+    let mut detectors = Detectors {
+        rules: p.rules.clone(),
+        canaries: s.canaries.iter().cloned().collect(),
+        prompt: None,
+        disclosure: None,
+    };
     let prompt_leaks = s.system_prompt.filter(|_| s.response.is_some());
     if scanning && (s.disclosure_request != Flag::Off || s.request.is_some() || prompt_leaks.is_some()) {
         // Parsed once for every check.
@@ -198,14 +217,8 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
         headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("identity"));
     }
     let sent = Instant::now();
-    let upstream = p
-        .client
-        .request(parts.method.clone(), &url)
-        .headers(headers)
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| {
+    let upstream =
+        p.client.request(parts.method.clone(), &url).headers(headers).body(body).send().await.map_err(|e| {
             tracing::warn!(request_id = %id, error = %upstream_error_kind(&e), "upstream request failed");
             if e.is_timeout() {
                 ProxyError::UpstreamTimeout
@@ -257,7 +270,10 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
             audit(p, id, "response", policy, &findings);
             // What was only flagged in the answer joins the request's flag.
             let mut kinds: Vec<&str> = Vec::new();
-            if flagged || (s.disclosure_response == Some(Action::Report) && findings.iter().any(|f| f.kind == Kind::DisclosureRequest)) {
+            if flagged
+                || (s.disclosure_response == Some(Action::Report)
+                    && findings.iter().any(|f| f.kind == Kind::DisclosureRequest))
+            {
                 kinds.push("disclosure-request");
             }
             if findings.iter().any(|f| f.kind == Kind::SystemPromptLeak) {
@@ -524,7 +540,11 @@ impl Scanned {
             }
             Err(e) => {
                 tracing::warn!(request_id = %self.id, error = %upstream_error_kind(&e), "upstream stream failed");
-                let msg = if e.is_timeout() { "the upstream stopped sending (read timeout)" } else { "the upstream stream failed" };
+                let msg = if e.is_timeout() {
+                    "the upstream stopped sending (read timeout)"
+                } else {
+                    "the upstream stream failed"
+                };
                 self.chat.fail(msg, out);
                 self.ended = true;
             }
@@ -607,7 +627,10 @@ fn disclosure_check(p: &Proxy, value: &Value, id: &str) -> Result<bool, ProxyErr
                 action,
                 "request to disclose secrets"
             );
-            p.metrics.findings.get_or_create(&FindingLabels { rule: rule.to_owned(), action, direction: "request" }).inc();
+            p.metrics
+                .findings
+                .get_or_create(&FindingLabels { rule: rule.to_owned(), action, direction: "request" })
+                .inc();
             first.get_or_insert_with(|| rule.to_owned());
         }
     }

@@ -28,10 +28,10 @@ use std::{
 
 use axum::{
     extract::State,
-    serve::ListenerExt,
     http::{HeaderValue, StatusCode},
     response::IntoResponse,
     routing::get,
+    serve::ListenerExt,
     Router,
 };
 use tokio::{net::TcpListener, sync::Semaphore};
@@ -114,7 +114,11 @@ async fn metrics_text(State(p): State<Arc<Proxy>>) -> impl IntoResponse {
 
 /// Serves until `shutdown` resolves; then stops accepting, lets open requests finish for up
 /// to `shutdown_grace`, and returns.
-pub async fn run(proxy: Arc<Proxy>, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn run(
+    proxy: Arc<Proxy>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let grace = proxy.settings.shutdown_grace;
     let (tx, mut rx) = tokio::sync::watch::channel(false);
     let p = proxy.clone();

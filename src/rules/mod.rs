@@ -181,7 +181,9 @@ pub fn parse_specs(file: &str, text: &str) -> Result<Vec<RuleSpec>, RuleError> {
     let parsed: RuleFile = toml::from_str(text)
         .map_err(|e| RuleError::Parse { file: file.to_string(), message: e.message().to_string() })?;
     for spec in &parsed.rules {
-        if spec.kind == Kind::Secret && (!spec.unless.is_empty() || spec.score.is_some() || spec.scope.is_some() || spec.anchor) {
+        if spec.kind == Kind::Secret
+            && (!spec.unless.is_empty() || spec.score.is_some() || spec.scope.is_some() || spec.anchor)
+        {
             return Err(RuleError::Rule {
                 file: file.to_string(),
                 rule: spec.id.clone(),

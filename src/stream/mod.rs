@@ -251,7 +251,9 @@ impl StreamRedactor {
             Some((set, scan, _)) => bound = bound.min(scan.advance(set, &self.buf, self.base, end, &mut self.ready)),
             None => {}
         }
-        if (!self.canaries.is_empty() || self.prompt.is_some() || self.disclosure.is_some()) && self.ready.len() > before {
+        if (!self.canaries.is_empty() || self.prompt.is_some() || self.disclosure.is_some())
+            && self.ready.len() > before
+        {
             let rank = |k: Kind| match k {
                 Kind::Canary => 1,
                 Kind::SystemPromptLeak => 2,

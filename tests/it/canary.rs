@@ -66,7 +66,10 @@ fn canary_recall_and_false_positives_on_a_labeled_set() {
         let found = set.scan(text.as_bytes());
         *tried.entry(how).or_default() += 1;
         // Found: a leak inside the planted form. Anything outside it is a false positive.
-        if !found.iter().any(|f| f.secret.start >= at.start && f.secret.end <= at.end && f.secret.len() >= DEFAULT_MIN_RUN) {
+        if !found
+            .iter()
+            .any(|f| f.secret.start >= at.start && f.secret.end <= at.end && f.secret.len() >= DEFAULT_MIN_RUN)
+        {
             *missed.entry(how).or_default() += 1;
         }
         stray += found.iter().filter(|f| f.secret.end <= at.start || f.secret.start >= at.end).count();

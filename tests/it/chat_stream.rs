@@ -85,7 +85,10 @@ fn cases() -> usize {
 
 #[test]
 fn any_fragmentation_releases_the_one_shot_redaction() {
-    let docs = { let c = corpus::generate(11, cases(), cases() / 4); c.positives.into_iter().chain(c.negatives).collect::<Vec<_>>() };
+    let docs = {
+        let c = corpus::generate(11, cases(), cases() / 4);
+        c.positives.into_iter().chain(c.negatives).collect::<Vec<_>>()
+    };
     let mut rng = Rng::new(5);
     for (n, doc) in docs.iter().enumerate() {
         // Choice 0 speaks the document (with logprobs); choice 1 calls a tool whose arguments
@@ -93,7 +96,12 @@ fn any_fragmentation_releases_the_one_shot_redaction() {
         let other = &docs[(n + 1) % docs.len()].text;
         let args = serde_json::json!({ "note": other }).to_string();
         let script = [
-            ChoiceScript { content: deltas(&doc.text, &mut rng, 6), logprobs: true, finish_reason: "stop", ..Default::default() },
+            ChoiceScript {
+                content: deltas(&doc.text, &mut rng, 6),
+                logprobs: true,
+                finish_reason: "stop",
+                ..Default::default()
+            },
             ChoiceScript {
                 content: deltas("Calling the tool.", &mut rng, 4),
                 tools: vec![("save_note".into(), deltas(&args, &mut rng, 8))],
@@ -131,7 +139,11 @@ fn any_fragmentation_releases_the_one_shot_redaction() {
 #[test]
 fn unchanged_events_are_forwarded_byte_for_byte() {
     // Deltas that end words: nothing is held back, so no event needs rewriting.
-    let script = [ChoiceScript { content: vec!["Hello, ".into(), "world. ".into()], finish_reason: "stop", ..Default::default() }];
+    let script = [ChoiceScript {
+        content: vec!["Hello, ".into(), "world. ".into()],
+        finish_reason: "stop",
+        ..Default::default()
+    }];
     let mut body = chat_stream(&script, true);
     body.splice(0..0, b": ping\n\n".iter().copied());
     let out = through(&[body.clone()], Policy::default());
@@ -145,8 +157,17 @@ fn block_ends_the_stream_before_the_secret() {
     let mut rng = Rng::new(9);
     for (n, doc) in docs.iter().enumerate() {
         let script = [
-            ChoiceScript { content: deltas(&doc.text, &mut rng, 5), logprobs: true, finish_reason: "stop", ..Default::default() },
-            ChoiceScript { content: deltas("a second answer", &mut rng, 3), finish_reason: "stop", ..Default::default() },
+            ChoiceScript {
+                content: deltas(&doc.text, &mut rng, 5),
+                logprobs: true,
+                finish_reason: "stop",
+                ..Default::default()
+            },
+            ChoiceScript {
+                content: deltas("a second answer", &mut rng, 3),
+                finish_reason: "stop",
+                ..Default::default()
+            },
         ];
         let body = chat_stream(&script, true);
         let out = through(&fragment(&body, &mut rng, 30), policy);
@@ -162,7 +183,11 @@ fn block_ends_the_stream_before_the_secret() {
         for p in &doc.planted {
             let secret = &doc.text[p.start..p.end];
             for piece in secret.as_bytes().windows(12.min(secret.len())) {
-                assert!(!text.contains(std::str::from_utf8(piece).unwrap_or("\u{0}")), "doc {n}: part of {} released", p.kind);
+                assert!(
+                    !text.contains(std::str::from_utf8(piece).unwrap_or("\u{0}")),
+                    "doc {n}: part of {} released",
+                    p.kind
+                );
             }
         }
     }

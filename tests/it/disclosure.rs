@@ -16,13 +16,32 @@ struct Scores {
     /// The same, read as an answer (`scan_answer`: sentence by sentence, from a trigger on).
     answer_found: usize,
     answer_flagged: usize,
+    /// Of the positives that would be an injection in an answer ([`ANSWER_FAMILIES`]): how
+    /// many, how many found as answers.
+    injections: usize,
+    injections_found: usize,
 }
+
+/// The families of disclosure request that are an attack when an *answer* carries them (an
+/// injected instruction relayed from a page or tool result, an exfiltration link, a hidden
+/// request); the others ("print your API key", urgency, role-play) are a user's requests,
+/// which answers quote and paraphrase harmlessly.
+const ANSWER_FAMILIES: &[&str] = &["override", "embedded", "exfiltration", "encoded", "obfuscated"];
 
 fn evaluate(file: &str) -> Scores {
     let set = DisclosureSet::builtin().expect("rules compile");
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/disclosure").join(file);
     let text = std::fs::read_to_string(&path).expect("labeled set");
-    let mut s = Scores { positives: 0, found: 0, negatives: 0, flagged: 0, answer_found: 0, answer_flagged: 0 };
+    let mut s = Scores {
+        positives: 0,
+        found: 0,
+        negatives: 0,
+        flagged: 0,
+        answer_found: 0,
+        answer_flagged: 0,
+        injections: 0,
+        injections_found: 0,
+    };
     let mut by_group: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let v: Value = serde_json::from_str(line).expect("each line is JSON");
@@ -32,13 +51,34 @@ fn evaluate(file: &str) -> Scores {
         let answer_hit = !set.scan_answer(prompt).is_empty();
         if positive {
             s.answer_found += usize::from(answer_hit);
+            if ANSWER_FAMILIES.iter().any(|f| v["family"] == *f) {
+                s.injections += 1;
+                s.injections_found += usize::from(answer_hit);
+                if !answer_hit {
+                    println!(
+                        "{file}: ANSWER MISSED [{}] {}",
+                        v["family"].as_str().unwrap_or(""),
+                        prompt.chars().take(160).collect::<String>().replace('\n', "⏎")
+                    );
+                }
+            }
             if hit && !answer_hit && std::env::var_os("SECRETGATE_EXPLAIN").is_some() {
                 println!("{file}: NOT IN ANSWER {}", prompt.chars().take(160).collect::<String>().replace('\n', "⏎"));
             }
         } else {
             s.answer_flagged += usize::from(answer_hit);
+            if answer_hit {
+                println!("{file}: ANSWER FLAGGED {}", prompt.chars().take(160).collect::<String>().replace('\n', "⏎"));
+            }
         }
-        let group = by_group.entry(format!("{}/{}/{}", v["label"].as_str().unwrap_or(""), v["family"].as_str().unwrap_or(""), v["lang"].as_str().unwrap_or(""))).or_default();
+        let group = by_group
+            .entry(format!(
+                "{}/{}/{}",
+                v["label"].as_str().unwrap_or(""),
+                v["family"].as_str().unwrap_or(""),
+                v["lang"].as_str().unwrap_or("")
+            ))
+            .or_default();
         group.0 += 1;
         if positive {
             s.positives += 1;
@@ -57,7 +97,11 @@ fn evaluate(file: &str) -> Scores {
                 s.flagged += 1;
                 group.1 += 1;
                 let f = set.scan(prompt);
-                println!("{file}: FLAGGED  [{}] {}", set.rule(f[0].rule).id, prompt.chars().take(160).collect::<String>().replace('\n', "⏎"));
+                println!(
+                    "{file}: FLAGGED  [{}] {}",
+                    set.rule(f[0].rule).id,
+                    prompt.chars().take(160).collect::<String>().replace('\n', "⏎")
+                );
                 if std::env::var_os("SECRETGATE_EXPLAIN").is_some() {
                     println!("           {:?}", set.explain(prompt));
                 }
@@ -77,11 +121,14 @@ fn evaluate(file: &str) -> Scores {
         s.flagged as f64 / s.negatives as f64
     );
     println!(
-        "{file}: as answers: recall {}/{} = {:.3} ({:.3} of the request-side hits), false positives {}/{} = {:.3}",
+        "{file}: as answers: recall {}/{} = {:.3} ({:.3} of the request-side hits; injection families {}/{} = {:.3}), false positives {}/{} = {:.3}",
         s.answer_found,
         s.positives,
         s.answer_found as f64 / s.positives as f64,
         s.answer_found as f64 / s.found.max(1) as f64,
+        s.injections_found,
+        s.injections,
+        s.injections_found as f64 / s.injections.max(1) as f64,
         s.answer_flagged,
         s.negatives,
         s.answer_flagged as f64 / s.negatives as f64
@@ -137,6 +184,25 @@ fn holdout4_first_score() {
     evaluate("holdout4.jsonl");
 }
 
+/// Read as answers, every labeled set together: injection families are found (the floor
+/// measured when the answer side got its own rule subset: 395 of 600, 0.658) and benign
+/// prompts are left alone (2 of 1,396 flagged).
+#[test]
+fn answers_find_injections_and_leave_benign_text_alone() {
+    let (mut injections, mut found, mut negatives, mut flagged) = (0, 0, 0, 0);
+    for file in ["dev.jsonl", "holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl"] {
+        let s = evaluate(file);
+        injections += s.injections;
+        found += s.injections_found;
+        negatives += s.negatives;
+        flagged += s.answer_flagged;
+    }
+    let recall = found as f64 / injections as f64;
+    let fp = flagged as f64 / negatives as f64;
+    assert!(recall >= 0.65, "injections found as answers: {found}/{injections} = {recall:.3}");
+    assert!(fp <= 0.005, "benign prompts flagged as answers: {flagged}/{negatives} = {fp:.4}");
+}
+
 /// `patterns/disclosure.toml` is written by `patterns/disclosure.py`; they must agree.
 #[test]
 fn disclosure_rules_are_generated_from_their_source() {
@@ -145,7 +211,11 @@ fn disclosure_rules_are_generated_from_their_source() {
     // Run a copy of the generator so the checked-in file is not touched.
     let script = std::fs::read_to_string(root.join("patterns/disclosure.py")).expect("generator");
     std::fs::write(dir.path().join("disclosure.py"), script).expect("copy");
-    let Ok(status) = std::process::Command::new("python3").arg(dir.path().join("disclosure.py")).stdout(std::process::Stdio::null()).status() else {
+    let Ok(status) = std::process::Command::new("python3")
+        .arg(dir.path().join("disclosure.py"))
+        .stdout(std::process::Stdio::null())
+        .status()
+    else {
         panic!("python3 is needed to check patterns/disclosure.toml against patterns/disclosure.py");
     };
     assert!(status.success(), "the generator failed");

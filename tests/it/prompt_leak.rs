@@ -68,7 +68,8 @@ fn shares_run(prompt: &str, answer: &str, k: usize) -> bool {
 
 /// Prose with none of `prompt`'s sentences.
 fn other_prose(seed: u64, bytes: usize, prompt: &[String]) -> String {
-    let mut out: Vec<String> = sentences(&corpus::prose(seed, bytes)).into_iter().filter(|s| !prompt.contains(s)).collect();
+    let mut out: Vec<String> =
+        sentences(&corpus::prose(seed, bytes)).into_iter().filter(|s| !prompt.contains(s)).collect();
     out.dedup();
     out.join(". ") + "."
 }
@@ -83,7 +84,11 @@ fn prompt_leak_recall_and_false_positives_on_a_labeled_set() {
         let prompt = prompt_sentences.join(". ");
         let set = PromptSet::new(&[prompt.as_str()], DEFAULT_MIN_WORDS).expect("prompt");
         let filler = other_prose(5000 + i, 300, &prompt_sentences);
-        let leak = format!("{filler}\n{}\n{}", recite(&prompt, rng.range(12, 41), &mut rng), other_prose(9000 + i, 200, &prompt_sentences));
+        let leak = format!(
+            "{filler}\n{}\n{}",
+            recite(&prompt, rng.range(12, 41), &mut rng),
+            other_prose(9000 + i, 200, &prompt_sentences)
+        );
         let short = format!("{filler}\n{}\n", recite(&prompt, 11, &mut rng));
         let phrases = format!(
             "{} and also {} — then {}.",

@@ -4,7 +4,9 @@
 use secretgate::corpus::{self, Rng};
 use serde_json::{json, Value};
 
-use crate::support::{assemble, broken_stream, chat_stream, deltas, fragment, redacted, ChoiceScript, Gate, Reply, Upstream};
+use crate::support::{
+    assemble, broken_stream, chat_stream, deltas, fragment, redacted, ChoiceScript, Gate, Reply, Upstream,
+};
 
 const KEY: &str = "sk-proj-7ku8dr1aRNQPTDZTe1tzT3BlbkFJjD7yqHBEReY65dHmyWR2";
 
@@ -19,7 +21,8 @@ fn chat_request(stream: bool) -> Value {
 fn completion(content: &str, args: Option<&str>) -> Value {
     let mut message = json!({"role": "assistant", "content": content, "refusal": null, "annotations": []});
     if let Some(a) = args {
-        message["tool_calls"] = json!([{"id": "call_1", "type": "function", "function": {"name": "f", "arguments": a}}]);
+        message["tool_calls"] =
+            json!([{"id": "call_1", "type": "function", "function": {"name": "f", "arguments": a}}]);
     }
     json!({
         "id": "chatcmpl-1", "object": "chat.completion", "created": 1_764_400_000, "model": "gpt-4o-mini-2024-07-18",
@@ -51,7 +54,12 @@ async fn streamed_answers_are_redacted_in_flight() {
         .iter()
         .map(|d| {
             let s = vec![
-                ChoiceScript { content: deltas(&d.text, &mut rng, 5), logprobs: true, finish_reason: "stop", ..Default::default() },
+                ChoiceScript {
+                    content: deltas(&d.text, &mut rng, 5),
+                    logprobs: true,
+                    finish_reason: "stop",
+                    ..Default::default()
+                },
                 ChoiceScript {
                     tools: vec![("f".into(), deltas(&json!({"k": KEY}).to_string(), &mut rng, 6))],
                     finish_reason: "tool_calls",
@@ -64,7 +72,9 @@ async fn streamed_answers_are_redacted_in_flight() {
         .collect();
     let bodies: Vec<Vec<Vec<u8>>> = scripts.iter().map(|(_, b)| fragment(b, &mut rng, 40)).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let upstream = Upstream::start(move |_| Reply::sse(bodies[next.fetch_add(1, std::sync::atomic::Ordering::SeqCst)].clone())).await;
+    let upstream =
+        Upstream::start(move |_| Reply::sse(bodies[next.fetch_add(1, std::sync::atomic::Ordering::SeqCst)].clone()))
+            .await;
     let gate = Gate::start(&upstream.url(), "", &[]).await;
     for (n, doc) in docs.iter().enumerate() {
         let r = post(&gate, "/v1/chat/completions", &chat_request(true)).await;
@@ -81,7 +91,12 @@ async fn streamed_answers_are_redacted_in_flight() {
         assert_eq!(usage["usage"]["total_tokens"], 29);
     }
     let metrics = client().get(gate.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
-    assert!(metrics.contains("secretgate_findings_total{rule=\"openai-project-key\",action=\"redact\",direction=\"response\"} 24"), "{metrics}");
+    assert!(
+        metrics.contains(
+            "secretgate_findings_total{rule=\"openai-project-key\",action=\"redact\",direction=\"response\"} 24"
+        ),
+        "{metrics}"
+    );
     assert!(metrics.contains("secretgate_requests_total{route=\"chat_completions\",status=\"200\"} 24"));
     assert!(metrics.contains("secretgate_active_streams 0"));
     assert_no_piece(&metrics, KEY, "metrics");
@@ -93,7 +108,10 @@ async fn streamed_answers_are_redacted_in_flight() {
 async fn streamed_block_ends_with_content_filter() {
     let text = format!("Sure. Your key is {KEY} — keep it safe.");
     let mut rng = Rng::new(2);
-    let body = chat_stream(&[ChoiceScript { content: deltas(&text, &mut rng, 4), finish_reason: "stop", ..Default::default() }], false);
+    let body = chat_stream(
+        &[ChoiceScript { content: deltas(&text, &mut rng, 4), finish_reason: "stop", ..Default::default() }],
+        false,
+    );
     let frags = fragment(&body, &mut rng, 9);
     let upstream = Upstream::start(move |_| Reply::sse(frags.clone())).await;
     let gate = Gate::start(&upstream.url(), "[response]\naction = \"block\"\n", &[]).await;
@@ -163,7 +181,8 @@ async fn legacy_completions_are_scanned_both_ways() {
     let gate = Gate::start(&upstream.url(), "", &[]).await;
     let prompt = json!({"model": "gpt-3.5-turbo-instruct", "stream": true, "prompt": [format!("say {KEY}"), "ok"]});
     let out = post(&gate, "/v1/completions", &prompt).await.bytes().await.expect("body");
-    let text_out: String = assemble(&out).1.iter().filter_map(|c| c["choices"][0]["text"].as_str().map(str::to_owned)).collect();
+    let text_out: String =
+        assemble(&out).1.iter().filter_map(|c| c["choices"][0]["text"].as_str().map(str::to_owned)).collect();
     assert_eq!(text_out, redacted(&text));
     let seen: Value = serde_json::from_slice(&upstream.requests()[0].body).expect("json");
     assert_eq!(seen["prompt"][0], "say [REDACTED:openai-project-key]");
@@ -241,7 +260,13 @@ async fn gateway_and_transparent_auth() {
     }
 
     let gate = Gate::start(&upstream.url(), "", &[]).await;
-    let r = c.post(gate.url("/v1/chat/completions")).bearer_auth("users-own-key").json(&chat_request(false)).send().await.expect("answer");
+    let r = c
+        .post(gate.url("/v1/chat/completions"))
+        .bearer_auth("users-own-key")
+        .json(&chat_request(false))
+        .send()
+        .await
+        .expect("answer");
     assert_eq!(r.status(), 200);
     assert_eq!(upstream.requests().pop().expect("seen").headers["authorization"], "Bearer users-own-key");
 
@@ -257,7 +282,8 @@ async fn gateway_and_transparent_auth() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passthrough_health_and_limits() {
-    let models = json!({"object": "list", "data": [{"id": "gpt-4o", "object": "model", "created": 1, "owned_by": "openai"}]});
+    let models =
+        json!({"object": "list", "data": [{"id": "gpt-4o", "object": "model", "created": 1, "owned_by": "openai"}]});
     let m2 = models.clone();
     let upstream = Upstream::start(move |seen| match seen.path.as_str() {
         "/v1/models" => {
@@ -333,7 +359,10 @@ async fn upstream_faults_end_streams_cleanly() {
 async fn client_disconnect_cancels_upstream_and_concurrency_is_capped() {
     let hold = std::sync::Arc::new(tokio::sync::Notify::new());
     let h2 = hold.clone();
-    let body = chat_stream(&[ChoiceScript { content: vec!["Hello".into(), " there".into()], finish_reason: "stop", ..Default::default() }], false);
+    let body = chat_stream(
+        &[ChoiceScript { content: vec!["Hello".into(), " there".into()], finish_reason: "stop", ..Default::default() }],
+        false,
+    );
     let upstream = Upstream::start(move |_| {
         let mut r = Reply::sse(vec![body.clone(), b"data: [DONE]\n\n".to_vec()]);
         r.hold = Some(h2.clone());
@@ -371,7 +400,10 @@ async fn requests_to_disclose_secrets_are_flagged_or_refused() {
     assert_eq!(r.headers()["x-secretgate-flagged"], "disclosure-request");
     let r = post(&gate, "/v1/chat/completions", &benign).await;
     assert_eq!(r.status(), 200);
-    assert!(r.headers().get("x-secretgate-flagged").is_none(), "the operator's system message and a how-to are not flagged");
+    assert!(
+        r.headers().get("x-secretgate-flagged").is_none(),
+        "the operator's system message and a how-to are not flagged"
+    );
     let metrics = client().get(gate.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
     assert!(metrics.contains("action=\"flag\",direction=\"request\"} 1"), "{metrics}");
 
@@ -411,12 +443,17 @@ async fn configured_canaries_are_redacted_in_every_form_across_events() {
         .iter()
         .map(|f| {
             let text = format!("As asked, here it is: {f} — done.");
-            let body = chat_stream(&[ChoiceScript { content: deltas(&text, &mut rng, 3), finish_reason: "stop", ..Default::default() }], false);
+            let body = chat_stream(
+                &[ChoiceScript { content: deltas(&text, &mut rng, 3), finish_reason: "stop", ..Default::default() }],
+                false,
+            );
             fragment(&body, &mut rng, 17)
         })
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let upstream = Upstream::start(move |_| Reply::sse(bodies[next.fetch_add(1, std::sync::atomic::Ordering::SeqCst)].clone())).await;
+    let upstream =
+        Upstream::start(move |_| Reply::sse(bodies[next.fetch_add(1, std::sync::atomic::Ordering::SeqCst)].clone()))
+            .await;
     let gate = Gate::start(&upstream.url(), "[[canary]]\nenv = \"APP_SECRET\"\n", &[("APP_SECRET", CANARY)]).await;
     for f in &forms {
         let r = post(&gate, "/v1/chat/completions", &chat_request(true)).await;
@@ -430,7 +467,10 @@ async fn configured_canaries_are_redacted_in_every_form_across_events() {
         assert!(!String::from_utf8_lossy(&body).contains(f.as_str()));
     }
     let metrics = client().get(gate.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
-    let want = format!("secretgate_findings_total{{rule=\"canary\",action=\"redact\",direction=\"response\"}} {}", forms.len());
+    let want = format!(
+        "secretgate_findings_total{{rule=\"canary\",action=\"redact\",direction=\"response\"}} {}",
+        forms.len()
+    );
     assert!(metrics.contains(&want), "{metrics}");
 }
 
@@ -481,7 +521,10 @@ async fn answers_repeating_the_system_prompt_are_flagged_or_redacted() {
 
     // Redact, streamed: the repeated run is replaced, split across events as it may be.
     let mut rng = Rng::new(43);
-    let body = chat_stream(&[ChoiceScript { content: deltas(leak, &mut rng, 4), finish_reason: "stop", ..Default::default() }], false);
+    let body = chat_stream(
+        &[ChoiceScript { content: deltas(leak, &mut rng, 4), finish_reason: "stop", ..Default::default() }],
+        false,
+    );
     let frags = fragment(&body, &mut rng, 11);
     let upstream = Upstream::start(move |_| Reply::sse(frags.clone())).await;
     let gate = Gate::start(&upstream.url(), "[system_prompt]\naction = \"redact\"\n", &[]).await;

@@ -20,7 +20,10 @@ async fn sigterm_lets_open_streams_finish_and_logs_hold_no_secret() {
     let h2 = hold.clone();
     let answer = json!({"id": "c", "object": "chat.completion", "created": 1, "model": "m",
         "choices": [{"index": 0, "message": {"role": "assistant", "content": format!("key: {KEY}")}, "finish_reason": "stop"}]});
-    let stream = chat_stream(&[ChoiceScript { content: vec!["One, ".into(), "two. ".into()], finish_reason: "stop", ..Default::default() }], false);
+    let stream = chat_stream(
+        &[ChoiceScript { content: vec!["One, ".into(), "two. ".into()], finish_reason: "stop", ..Default::default() }],
+        false,
+    );
     let upstream = Upstream::start(move |seen| {
         if seen.body.windows(11).any(|w| w == b"\"stream\":tr") {
             // The stream's last fragment waits for the test's go.
@@ -59,7 +62,16 @@ async fn sigterm_lets_open_streams_finish_and_logs_hold_no_secret() {
     let client = http_client();
     let url = format!("http://{base}/v1/chat/completions");
     let body = json!({"model": "m", "messages": [{"role": "user", "content": format!("use {KEY}")}]});
-    let v: Value = client.post(&url).header("authorization", CLIENT_AUTH).json(&body).send().await.expect("answer").json().await.expect("json");
+    let v: Value = client
+        .post(&url)
+        .header("authorization", CLIENT_AUTH)
+        .json(&body)
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(v["choices"][0]["message"]["content"], "key: [REDACTED:openai-project-key]");
 
     let mut open = client
@@ -102,7 +114,9 @@ async fn sigterm_lets_open_streams_finish_and_logs_hold_no_secret() {
         .collect();
     assert!(audits.iter().any(|a| a["direction"] == "request" && a["rule"] == "openai-project-key"), "{all}");
     assert!(audits.iter().any(|a| a["direction"] == "response" && a["channel"] == "choices[0].content"));
-    assert!(audits.iter().all(|a| a["request_id"].as_str().is_some_and(|id| id.len() == 16) && a["fingerprint"].is_string()));
+    assert!(audits
+        .iter()
+        .all(|a| a["request_id"].as_str().is_some_and(|id| id.len() == 16) && a["fingerprint"].is_string()));
     for i in 0..=KEY.len() - 12 {
         assert!(!all.contains(&KEY[i..i + 12]), "a piece of the secret is in the log");
     }

@@ -9,12 +9,15 @@ use std::{
 
 use axum::{body::Body, extract::Request, http::StatusCode, response::Response};
 use bytes::Bytes;
-use serde_json::{json, Value};
 use secretgate::{
     corpus::Rng,
-    proxy::{self, config::{Overrides, Settings}},
+    proxy::{
+        self,
+        config::{Overrides, Settings},
+    },
     RuleSet,
 };
+use serde_json::{json, Value};
 
 /// A request the upstream received.
 #[derive(Clone, Debug)]
@@ -127,23 +130,26 @@ fn respond(reply: Reply, dropped: Arc<tokio::sync::Notify>) -> Response {
     let fail = reply.fail;
     let hold = reply.hold.clone();
     let signal = DropSignal(dropped, false);
-    let body = futures_util::stream::unfold((0usize, reply.fragments, signal, hold), move |(i, frags, mut signal, hold)| async move {
-        if let Some(h) = &hold {
-            if i == n.saturating_sub(1) {
-                h.notified().await;
+    let body = futures_util::stream::unfold(
+        (0usize, reply.fragments, signal, hold),
+        move |(i, frags, mut signal, hold)| async move {
+            if let Some(h) = &hold {
+                if i == n.saturating_sub(1) {
+                    h.notified().await;
+                }
             }
-        }
-        if i < n {
-            // Let the proxy see each fragment on its own.
-            tokio::task::yield_now().await;
-            return Some((Ok::<_, std::io::Error>(Bytes::from(frags[i].clone())), (i + 1, frags, signal, hold)));
-        }
-        signal.1 = true;
-        if fail && i == n {
-            return Some((Err(std::io::Error::other("scripted failure")), (i + 1, frags, signal, hold)));
-        }
-        None
-    });
+            if i < n {
+                // Let the proxy see each fragment on its own.
+                tokio::task::yield_now().await;
+                return Some((Ok::<_, std::io::Error>(Bytes::from(frags[i].clone())), (i + 1, frags, signal, hold)));
+            }
+            signal.1 = true;
+            if fail && i == n {
+                return Some((Err(std::io::Error::other("scripted failure")), (i + 1, frags, signal, hold)));
+            }
+            None
+        },
+    );
     let mut r = Response::new(Body::from_stream(body));
     *r.status_mut() = StatusCode::from_u16(reply.status).expect("status");
     for (k, v) in reply.headers {
@@ -165,7 +171,8 @@ impl Gate {
         let path = dir.path().join("secretgate.toml");
         std::fs::write(&path, config).expect("write config");
         let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let overrides = Overrides { upstream: Some(upstream.to_owned()), listen: Some("127.0.0.1:0".into()), scan: None };
+        let overrides =
+            Overrides { upstream: Some(upstream.to_owned()), listen: Some("127.0.0.1:0".into()), scan: None };
         let settings = Settings::load(Some(&path), &env, &overrides).expect("settings");
         let proxy = Arc::new(proxy::Proxy::new(settings, rules()).expect("proxy"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
@@ -334,7 +341,10 @@ pub fn chat_stream(choices: &[ChoiceScript], usage: bool) -> Vec<u8> {
         }
     }
     for (i, c) in choices.iter().enumerate() {
-        events.push(envelope(json!([{"index": i, "delta": {}, "logprobs": null, "finish_reason": c.finish_reason}]), usage));
+        events.push(envelope(
+            json!([{"index": i, "delta": {}, "logprobs": null, "finish_reason": c.finish_reason}]),
+            usage,
+        ));
     }
     let mut out = Vec::new();
     for e in events {

@@ -68,7 +68,8 @@ pub fn segments(input: &str) -> Vec<Decoded> {
         }
         let run = &input[start..end];
         if run.len() >= MIN_RUN {
-            let decoded = decode_hex(run).map(|t| (Encoding::Hex, t)).or_else(|| decode_b64(run).map(|t| (Encoding::Base64, t)));
+            let decoded =
+                decode_hex(run).map(|t| (Encoding::Hex, t)).or_else(|| decode_b64(run).map(|t| (Encoding::Base64, t)));
             if let Some((encoding, text)) = decoded {
                 out.push(Decoded { start, end, encoding, text });
             }
@@ -208,7 +209,8 @@ fn base32(input: &str) -> Option<Vec<u8>> {
 
 /// Bytes as groups of eight `0`/`1`.
 fn binary(input: &str) -> Option<Vec<u8>> {
-    let groups: Vec<&str> = input.split_whitespace().filter(|g| g.len() == 8 && g.bytes().all(|c| c == b'0' || c == b'1')).collect();
+    let groups: Vec<&str> =
+        input.split_whitespace().filter(|g| g.len() == 8 && g.bytes().all(|c| c == b'0' || c == b'1')).collect();
     if groups.len() < 4 {
         return None;
     }
@@ -218,13 +220,45 @@ fn binary(input: &str) -> Option<Vec<u8>> {
 /// International Morse: letters split by spaces, words by `/`.
 fn morse(input: &str) -> Option<Vec<u8>> {
     const CODE: [(&str, char); 36] = [
-        (".-", 'a'), ("-...", 'b'), ("-.-.", 'c'), ("-..", 'd'), (".", 'e'), ("..-.", 'f'), ("--.", 'g'), ("....", 'h'),
-        ("..", 'i'), (".---", 'j'), ("-.-", 'k'), (".-..", 'l'), ("--", 'm'), ("-.", 'n'), ("---", 'o'), (".--.", 'p'),
-        ("--.-", 'q'), (".-.", 'r'), ("...", 's'), ("-", 't'), ("..-", 'u'), ("...-", 'v'), (".--", 'w'), ("-..-", 'x'),
-        ("-.--", 'y'), ("--..", 'z'), ("-----", '0'), (".----", '1'), ("..---", '2'), ("...--", '3'), ("....-", '4'),
-        (".....", '5'), ("-....", '6'), ("--...", '7'), ("---..", '8'), ("----.", '9'),
+        (".-", 'a'),
+        ("-...", 'b'),
+        ("-.-.", 'c'),
+        ("-..", 'd'),
+        (".", 'e'),
+        ("..-.", 'f'),
+        ("--.", 'g'),
+        ("....", 'h'),
+        ("..", 'i'),
+        (".---", 'j'),
+        ("-.-", 'k'),
+        (".-..", 'l'),
+        ("--", 'm'),
+        ("-.", 'n'),
+        ("---", 'o'),
+        (".--.", 'p'),
+        ("--.-", 'q'),
+        (".-.", 'r'),
+        ("...", 's'),
+        ("-", 't'),
+        ("..-", 'u'),
+        ("...-", 'v'),
+        (".--", 'w'),
+        ("-..-", 'x'),
+        ("-.--", 'y'),
+        ("--..", 'z'),
+        ("-----", '0'),
+        (".----", '1'),
+        ("..---", '2'),
+        ("...--", '3'),
+        ("....-", '4'),
+        (".....", '5'),
+        ("-....", '6'),
+        ("--...", '7'),
+        ("---..", '8'),
+        ("----.", '9'),
     ];
-    let tokens: Vec<&str> = input.split_whitespace().filter(|t| t.bytes().all(|c| matches!(c, b'.' | b'-' | b'/'))).collect();
+    let tokens: Vec<&str> =
+        input.split_whitespace().filter(|t| t.bytes().all(|c| matches!(c, b'.' | b'-' | b'/'))).collect();
     if tokens.len() < 6 {
         return None;
     }
@@ -346,7 +380,11 @@ mod tests {
 
     #[test]
     fn key_material_is_not_text() {
-        for noise in ["sk-proj-7ku8dr1aRNQPTDZTe1tzT3BlbkFJjD7yqHBEReY65dHmyWR2", "3f2a9c4e8b1d7a6f5e4d3c2b1a0f9e8d", "AKIAIOSFODNN7EXAMPLEKEY"] {
+        for noise in [
+            "sk-proj-7ku8dr1aRNQPTDZTe1tzT3BlbkFJjD7yqHBEReY65dHmyWR2",
+            "3f2a9c4e8b1d7a6f5e4d3c2b1a0f9e8d",
+            "AKIAIOSFODNN7EXAMPLEKEY",
+        ] {
             assert!(segments(noise).iter().all(|d| d.start == 0 && d.end == noise.len()), "{noise}");
         }
     }

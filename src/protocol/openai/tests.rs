@@ -65,5 +65,8 @@ fn logprobs_come_off_and_go_back() {
     let taken = take_logprobs(&mut l, Api::Completions);
     assert_eq!(taken[0].1.iter().map(|t| t.len).collect::<Vec<_>>(), [1, 2]);
     put_logprobs(&mut l, Api::Completions, Field::Text, vec![taken[0].1[1].entry.clone()]);
-    assert_eq!(l["logprobs"], json!({"tokens": ["bc"], "token_logprobs": [-2], "top_logprobs": [{}], "text_offset": [1]}));
+    assert_eq!(
+        l["logprobs"],
+        json!({"tokens": ["bc"], "token_logprobs": [-2], "top_logprobs": [{}], "text_offset": [1]})
+    );
 }

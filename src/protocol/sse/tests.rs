@@ -102,8 +102,7 @@ fn stream_text() -> impl Strategy<Value = String> {
         "[a-z:✓ ]{0,12}",
     ];
     let end = prop_oneof![Just("\n"), Just("\r\n"), Just("\r")];
-    proptest::collection::vec((line, end), 0..24)
-        .prop_map(|lines| lines.into_iter().map(|(l, e)| l + e).collect())
+    proptest::collection::vec((line, end), 0..24).prop_map(|lines| lines.into_iter().map(|(l, e)| l + e).collect())
 }
 
 fn cases() -> u32 {

@@ -91,7 +91,8 @@ fn the_upstream_key_never_shows_in_debug_output() {
     let hash = crate::proxy::auth::hash_key("client");
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("c.toml");
-    std::fs::write(&path, format!("[upstream]\nkey_env = \"K\"\n[auth]\nclient_key_hashes = [\"{hash}\"]\n")).expect("write");
+    std::fs::write(&path, format!("[upstream]\nkey_env = \"K\"\n[auth]\nclient_key_hashes = [\"{hash}\"]\n"))
+        .expect("write");
     let s = Settings::load(Some(&path), &env(&[("K", "upstream-key-value")]), &Overrides::default()).expect("loads");
     assert!(s.upstream_key.is_some());
     assert!(!format!("{s:?}").contains("upstream-key-value"));
@@ -108,7 +109,8 @@ fn canaries_from_literal_env_and_file_never_in_errors_or_debug() {
         list.display().to_string()
     );
     std::fs::write(&path, &config).expect("write");
-    let s = Settings::load(Some(&path), &env(&[("MY_CANARY", "ENV-canary-abcdefghijk")]), &Overrides::default()).expect("loads");
+    let s = Settings::load(Some(&path), &env(&[("MY_CANARY", "ENV-canary-abcdefghijk")]), &Overrides::default())
+        .expect("loads");
     assert_eq!(s.canaries.as_ref().map(|c| c.len()), Some(4));
     assert!(s.automatic_canaries);
     let debug = format!("{s:?}");
@@ -117,7 +119,9 @@ fn canaries_from_literal_env_and_file_never_in_errors_or_debug() {
     // A missing variable, two sources in one entry, a too-short canary: errors without values.
     let missing = Settings::load(Some(&path), &[], &Overrides::default()).expect_err("unset");
     assert!(format!("{missing:#}").contains("MY_CANARY"));
-    for bad in ["[[canary]]\nliteral = \"a-long-enough-value-1\"\nenv = \"X\"\n", "[[canary]]\nliteral = \"short-one\"\n"] {
+    for bad in
+        ["[[canary]]\nliteral = \"a-long-enough-value-1\"\nenv = \"X\"\n", "[[canary]]\nliteral = \"short-one\"\n"]
+    {
         std::fs::write(&path, bad).expect("write");
         let e = format!("{:#}", Settings::load(Some(&path), &[], &Overrides::default()).expect_err("bad"));
         assert!(e.contains("canary 1") && !e.contains("value-1") && !e.contains("short-one"), "{e}");

@@ -67,15 +67,20 @@ fn locate(api: Api, data: &str) -> Result<Located, Unsupported> {
                             None => return Err(Unsupported),
                         }
                     }
-                    (Api::Chat, [Seg::Key("delta"), Seg::Key("tool_calls"), Seg::Index(t), tail @ ..], _) => match (tail, leaf) {
-                        ([Seg::Key("index")], Leaf::Number) => at.tool_index.push(((*c, *t), number(raw)?)),
-                        ([Seg::Key("function"), Seg::Key("arguments")], Leaf::String) => {
-                            at.found.push(Found { choice: *c, tool: Some(*t), field: Field::ToolArguments(0), span })
+                    (Api::Chat, [Seg::Key("delta"), Seg::Key("tool_calls"), Seg::Index(t), tail @ ..], _) => {
+                        match (tail, leaf) {
+                            ([Seg::Key("index")], Leaf::Number) => at.tool_index.push(((*c, *t), number(raw)?)),
+                            ([Seg::Key("function"), Seg::Key("arguments")], Leaf::String) => at.found.push(Found {
+                                choice: *c,
+                                tool: Some(*t),
+                                field: Field::ToolArguments(0),
+                                span,
+                            }),
+                            ([Seg::Key(k)], Leaf::String) if IDENTIFIERS.contains(k) => {}
+                            (_, Leaf::String) => return Err(Unsupported),
+                            _ => {}
                         }
-                        ([Seg::Key(k)], Leaf::String) if IDENTIFIERS.contains(k) => {}
-                        (_, Leaf::String) => return Err(Unsupported),
-                        _ => {}
-                    },
+                    }
                     (_, _, Leaf::String) => match rest.last() {
                         Some(Seg::Key(k)) if IDENTIFIERS.contains(k) => {}
                         _ => return Err(Unsupported),
@@ -101,7 +106,13 @@ fn locate(api: Api, data: &str) -> Result<Located, Unsupported> {
 impl ChatStream {
     /// Scans a chunk on the fast path, writing the event to `out`. `Err` means: not handled,
     /// nothing changed, take the tree path. `Ok(blocked)` otherwise.
-    pub(super) fn fast_chunk(&mut self, data: &str, raw: &[u8], plain: bool, out: &mut Vec<u8>) -> Result<bool, Unsupported> {
+    pub(super) fn fast_chunk(
+        &mut self,
+        data: &str,
+        raw: &[u8],
+        plain: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, Unsupported> {
         if !self.fast || self.template.is_none() || !plain {
             return Err(Unsupported);
         }

@@ -24,7 +24,9 @@ use std::{
 use serde_json::Value;
 
 use crate::{
-    detect::{canary::CanarySet, disclosure::DisclosureSet, prompt_leak::PromptSet, Finding, Fingerprint, RuleSet, Span},
+    detect::{
+        canary::CanarySet, disclosure::DisclosureSet, prompt_leak::PromptSet, Finding, Fingerprint, RuleSet, Span,
+    },
     protocol::{
         openai::{self, Api, Channel, Field, Shape, Token},
         sse,
@@ -115,7 +117,13 @@ fn redact_whole(rules: &Detectors, policy: Policy, text: &str) -> Whole {
 
 /// Redacts one whole string in place with `policy`; returns whether it blocked (then the
 /// string is cut before the first secret).
-pub fn redact_string(rules: &Detectors, policy: Policy, text: &mut String, location: &dyn Fn() -> String, out: &mut Vec<Reported>) -> bool {
+pub fn redact_string(
+    rules: &Detectors,
+    policy: Policy,
+    text: &mut String,
+    location: &dyn Fn() -> String,
+    out: &mut Vec<Reported>,
+) -> bool {
     redact_string_keeping(rules, policy, text, location, out, None)
 }
 
@@ -155,14 +163,25 @@ pub(super) const IDENTIFIERS: &[&str] =
 
 /// Redacts every string in `value` (but identifier fields), naming each by its path under
 /// `root`. Returns whether any blocked.
-pub fn redact_strings(rules: &Detectors, policy: Policy, value: &mut Value, root: &str, out: &mut Vec<Reported>) -> bool {
+pub fn redact_strings(
+    rules: &Detectors,
+    policy: Policy,
+    value: &mut Value,
+    root: &str,
+    out: &mut Vec<Reported>,
+) -> bool {
     let mut path = root.to_owned();
     walk(rules, policy, value, &mut path, out, &mut None)
 }
 
 /// [`redact_strings`] for a request: also returns the values of the secrets found in it
 /// (see [`redact_string_keeping`]).
-pub fn redact_request(rules: &Detectors, policy: Policy, value: &mut Value, out: &mut Vec<Reported>) -> (bool, Vec<String>) {
+pub fn redact_request(
+    rules: &Detectors,
+    policy: Policy,
+    value: &mut Value,
+    out: &mut Vec<Reported>,
+) -> (bool, Vec<String>) {
     let mut secrets = Some(Vec::new());
     let blocked = walk(rules, policy, value, &mut String::new(), out, &mut secrets);
     (blocked, secrets.unwrap_or_default())
@@ -257,7 +276,9 @@ pub fn scan_answer(rules: &Detectors, policy: Policy, api: Api, body: &mut Value
             for t in tokens {
                 let span = Span { start: at, end: at + t.len };
                 at = span.end;
-                if span.end <= released && (policy.action == Action::Report || !spans.iter().any(|s| overlaps(*s, span))) {
+                if span.end <= released
+                    && (policy.action == Action::Report || !spans.iter().any(|s| overlaps(*s, span)))
+                {
                     keep.push(t.entry);
                 }
             }
@@ -532,7 +553,9 @@ impl ChatStream {
                 *slot = release.text.to_owned();
             });
             for (field, tokens) in logprobs {
-                let state = channels.entry(Channel { choice: index, field }).or_insert_with(|| ChannelState::new(rules, policy));
+                let state = channels
+                    .entry(Channel { choice: index, field })
+                    .or_insert_with(|| ChannelState::new(rules, policy));
                 for Token { entry, len } in tokens {
                     let span = Span { start: state.token_at, end: state.token_at + len };
                     state.token_at = span.end;
@@ -628,7 +651,8 @@ impl ChatStream {
             .filter(|i| !self.finished.contains(i))
             .map(|&i| openai::empty_choice(self.api, i, Some("content_filter")))
             .collect();
-        let choices = if open.is_empty() { vec![openai::empty_choice(self.api, 0, Some("content_filter"))] } else { open };
+        let choices =
+            if open.is_empty() { vec![openai::empty_choice(self.api, 0, Some("content_filter"))] } else { open };
         let template = self.template.clone().unwrap_or(Value::Null);
         sse::encode_data(&openai::chunk_like(&template, choices).to_string(), out);
         sse::encode_data("[DONE]", out);

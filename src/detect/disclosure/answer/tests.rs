@@ -42,6 +42,13 @@ fn ordinary_answers_have_no_findings() {
         "A system prompt is the text an application gives the model before the user's messages.",
         "Load the API key from an environment variable rather than hard-coding it: os.environ[\"API_KEY\"].",
         "The recipe needs two eggs, a cup of flour and a pinch of salt. Bake for 20 minutes.",
+        // Answers name keys, variables and reveal commands all the time.
+        "1. Use a separate key for each environment.\n2. Rotate them every 90 days.",
+        "Replace `$OPENAI_API_KEY` with your key, or use `Authorization: Bearer <token>` in Postman.",
+        "export OPENAI_API_KEY=sk-your-key-here\nthen run it",
+        "To check it is set, run `echo $ANTHROPIC_API_KEY` and print the first characters only.",
+        "Paste your API key into the Settings page and click Save; the app stores it encrypted.",
+        "Show the current config with `kubectl config view`, then list the secrets with `kubectl get secrets`.",
     ];
     for text in cases {
         assert!(redacted(text).is_empty(), "{text}: {:?}", redacted(text));
@@ -68,7 +75,12 @@ fn streamed(text: &str, cuts: &[usize]) -> Vec<Finding> {
         let before = out.len();
         let b = scan.advance(set(), &text[..p], 0, false, &mut out);
         for f in &out[before..] {
-            assert!(bounds.last().is_none_or(|&b| f.secret.start >= b), "a finding at {} behind bound {:?}", f.secret.start, bounds.last());
+            assert!(
+                bounds.last().is_none_or(|&b| f.secret.start >= b),
+                "a finding at {} behind bound {:?}",
+                f.secret.start,
+                bounds.last()
+            );
         }
         assert!(bounds.last().is_none_or(|&prev| b >= prev), "bound fell from {:?} to {b}", bounds.last());
         assert!(b <= p);
