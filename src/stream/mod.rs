@@ -307,17 +307,20 @@ impl StreamRedactor {
             let f = self.ready[i];
             i += 1;
             self.found.push(f);
-            if f.secret.end <= self.released {
-                continue; // inside text already redacted (a canary leak over a secret, say)
-            }
-            // A secret never begins in released text (the frontier's bound); should it, the
-            // part still here is redacted all the same.
-            let start = f.secret.start.max(self.released);
             let action = match (&self.prompt, &self.disclosure, f.kind) {
                 (Some((_, _, action)), _, Kind::SystemPromptLeak) => *action,
                 (_, Some((_, _, action)), Kind::DisclosureRequest) => *action,
                 _ => self.policy.action,
             };
+            // Inside text already redacted (a canary leak over a secret, a disclosure request
+            // around one) a finding adds no marker — but one whose action is to block still
+            // ends the stream.
+            if f.secret.end <= self.released && action != Action::Block {
+                continue;
+            }
+            // A secret never begins in released text (the frontier's bound); should it, the
+            // part still here is redacted all the same.
+            let start = f.secret.start.max(self.released);
             match action {
                 Action::Report => continue,
                 Action::Block => {
