@@ -55,7 +55,8 @@ async fn sdk(gate: &Served, mode: &str, api_key: &str, prompt: &str) -> Sdk {
     cmd.env("E2E_BASE_URL", format!("http://{}", gate.addr)).env("E2E_API_KEY", api_key).env("E2E_PROMPT", prompt);
     let (status, raw, err) = run(cmd, "anthropic_sdk.py").await;
     assert!(status.success(), "anthropic_sdk.py {mode}: {status}\nstdout:\n{raw}\nstderr:\n{err}");
-    let out: Value = serde_json::from_str(raw.trim()).unwrap_or_else(|e| panic!("anthropic_sdk.py printed no JSON ({e}):\n{raw}\n{err}"));
+    let out: Value = serde_json::from_str(raw.trim())
+        .unwrap_or_else(|e| panic!("anthropic_sdk.py printed no JSON ({e}):\n{raw}\n{err}"));
     Sdk { out, raw }
 }
 
@@ -117,8 +118,14 @@ async fn anthropic_sdk_stream_redacts_every_block() {
     // Transparent mode: the client's key goes upstream as the SDK sent it (this SDK version
     // sends `Authorization: Bearer`; others `x-api-key`).
     let h = &seen[0].headers;
-    let sent = h.get("x-api-key").map(|v| v.as_bytes().to_vec()).or_else(|| h.get("authorization").map(|v| v.as_bytes().to_vec()));
-    assert!(sent == Some(CLIENT_KEY.as_bytes().to_vec()) || sent == Some(format!("Bearer {CLIENT_KEY}").into_bytes()), "{h:?}");
+    let sent = h
+        .get("x-api-key")
+        .map(|v| v.as_bytes().to_vec())
+        .or_else(|| h.get("authorization").map(|v| v.as_bytes().to_vec()));
+    assert!(
+        sent == Some(CLIENT_KEY.as_bytes().to_vec()) || sent == Some(format!("Bearer {CLIENT_KEY}").into_bytes()),
+        "{h:?}"
+    );
     assert!(seen[0].headers.get("anthropic-version").is_some());
     let logs = gate.stop();
     assert!(logs.contains("secret found") && logs.contains("content[1].text"), "no audit event:\n{logs}");
@@ -240,7 +247,10 @@ async fn anthropic_sdk_gateway_mode_swaps_keys() {
     assert_eq!(seen[0].headers.get_all("x-api-key").iter().collect::<Vec<_>>(), ["upstream-secret-value"]);
     assert!(seen[0].headers.get("authorization").is_none());
     for (name, value) in &seen[0].headers {
-        assert!(!String::from_utf8_lossy(value.as_bytes()).contains(client_key), "the client key went upstream in {name}");
+        assert!(
+            !String::from_utf8_lossy(value.as_bytes()).contains(client_key),
+            "the client key went upstream in {name}"
+        );
     }
     let logs = gate.stop();
     assert!(!logs.contains("upstream-secret-value") && !logs.contains(client_key), "a key in the proxy's log");

@@ -111,7 +111,14 @@ fn errors_have_anthropics_shape() {
         error_body(error_type(400), "no"),
         json!({"type": "error", "error": {"type": "invalid_request_error", "message": "no"}})
     );
-    for (status, kind) in [(401, "authentication_error"), (404, "not_found_error"), (413, "request_too_large"), (502, "api_error"), (503, "overloaded_error"), (504, "api_error")] {
+    for (status, kind) in [
+        (401, "authentication_error"),
+        (404, "not_found_error"),
+        (413, "request_too_large"),
+        (502, "api_error"),
+        (503, "overloaded_error"),
+        (504, "api_error"),
+    ] {
         assert_eq!(error_type(status), kind);
     }
 }

@@ -126,7 +126,8 @@ impl MessagesStream {
             }
             EventType::MessageDelta | EventType::MessageStop => {
                 // Blocks still open have ended too: flush them before the message ends.
-                let open: Vec<u64> = self.blocks.iter().filter(|(_, b)| b.redactor.is_some()).map(|(i, _)| *i).collect();
+                let open: Vec<u64> =
+                    self.blocks.iter().filter(|(_, b)| b.redactor.is_some()).map(|(i, _)| *i).collect();
                 for i in open {
                     if self.flush(i, out) {
                         return self.block(out);
@@ -199,7 +200,8 @@ impl MessagesStream {
         let (mut changed, mut blocked) = self.strings(value);
         let Some(block) = value.get_mut("content_block") else { return (changed, blocked) };
         if let Some(i) = index {
-            let state = self.blocks.entry(i).or_insert_with(|| Block { kind, redactor: None, started: false, stopped: false });
+            let state =
+                self.blocks.entry(i).or_insert_with(|| Block { kind, redactor: None, started: false, stopped: false });
             state.kind = state.kind.or(kind);
             state.started = true;
             if state.redactor.is_none() && !state.stopped {

@@ -74,7 +74,10 @@ fn held_text_is_flushed_just_before_the_blocks_stop() {
 
 #[test]
 fn block_ends_with_a_refusal() {
-    let got = run(&fixture(&["Here: ", &KEY[..10], &KEY[10..], " done"]), Policy { action: Action::Block, ..Policy::default() });
+    let got = run(
+        &fixture(&["Here: ", &KEY[..10], &KEY[10..], " done"]),
+        Policy { action: Action::Block, ..Policy::default() },
+    );
     let types: Vec<&str> = got.iter().filter_map(|e| e["type"].as_str()).collect();
     assert_eq!(&types[types.len() - 3..], ["content_block_stop", "message_delta", "message_stop"]);
     assert_eq!(types.iter().filter(|t| **t == "content_block_stop").count(), 1);
