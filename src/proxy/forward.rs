@@ -49,7 +49,8 @@ impl Route {
         match (method, path.trim_end_matches('/')) {
             (&Method::POST, "/v1/chat/completions") => Route::Chat,
             (&Method::POST, "/v1/completions") => Route::Completions,
-            (&Method::POST, "/v1/messages") => Route::Messages,
+            // Counting tokens sends the whole request upstream too: scanned the same way.
+            (&Method::POST, "/v1/messages" | "/v1/messages/count_tokens") => Route::Messages,
             _ => Route::Other,
         }
     }

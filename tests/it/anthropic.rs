@@ -531,6 +531,18 @@ async fn message_requests_are_scanned_like_chat_requests() {
     assert_eq!(sent["messages"][2]["content"][0]["content"][0]["text"], format!("result {LABEL}"));
     assert_eq!(seen.headers["anthropic-version"], "2023-06-01");
 
+    // Counting tokens sends the same request: redacted the same way.
+    let r = crate::support::http_client()
+        .post(gate.url("/v1/messages/count_tokens"))
+        .json(&request)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(r.status(), 200);
+    let seen = upstream.requests().pop().expect("forwarded");
+    assert_eq!(seen.path, "/v1/messages/count_tokens");
+    assert_no_piece(&String::from_utf8_lossy(&seen.body), KEY, "count_tokens request");
+
     let gate = Gate::start(&upstream.url(), "[request]\naction = \"block\"\n", &[]).await;
     let before = upstream.requests().len();
     let r = post(&gate, &request).await;
