@@ -478,7 +478,7 @@ struct Scanned {
     p: Arc<Proxy>,
     upstream: reqwest::Response,
     decoder: sse::Decoder,
-    chat: Answer,
+    answer: Answer,
     id: String,
     policy: Policy,
     ended: bool,
@@ -508,7 +508,7 @@ fn stream_answer(
     p.metrics.active_streams.inc();
     let st = Scanned {
         decoder: sse::Decoder::new(p.settings.max_event_bytes),
-        chat: answer,
+        answer,
         _active: ActiveStream(p.clone()),
         p,
         upstream,
@@ -525,8 +525,8 @@ fn stream_answer(
             let mut out = Vec::new();
             let next = st.upstream.chunk().await;
             st.take(next, &mut out);
-            st.p.metrics.holdback.observe(st.chat.held() as f64);
-            let findings = st.chat.take_findings();
+            st.p.metrics.holdback.observe(st.answer.held() as f64);
+            let findings = st.answer.take_findings();
             if !findings.is_empty() {
                 audit(&st.p, &st.id, "response", st.policy, &findings);
             }
@@ -557,7 +557,7 @@ impl Scanned {
                 loop {
                     match self.decoder.next_item() {
                         Ok(Some(item)) => {
-                            if self.chat.item(item, out) == Flow::Stop {
+                            if self.answer.item(item, out) == Flow::Stop {
                                 self.ended = true;
                                 return;
                             }
@@ -565,7 +565,7 @@ impl Scanned {
                         Ok(None) => return,
                         Err(e) => {
                             tracing::warn!(request_id = %self.id, error = %e, "upstream sent a malformed event stream");
-                            self.chat.fail("the upstream sent a malformed event stream", out);
+                            self.answer.fail("the upstream sent a malformed event stream", out);
                             self.ended = true;
                             return;
                         }
@@ -577,16 +577,16 @@ impl Scanned {
                 loop {
                     match self.decoder.finish() {
                         Ok(Some(item)) => {
-                            if self.chat.item(item, out) == Flow::Stop {
+                            if self.answer.item(item, out) == Flow::Stop {
                                 return;
                             }
                         }
                         Ok(None) => {
-                            self.chat.end(out);
+                            self.answer.end(out);
                             return;
                         }
                         Err(_) => {
-                            self.chat.fail("the upstream sent a malformed event stream", out);
+                            self.answer.fail("the upstream sent a malformed event stream", out);
                             return;
                         }
                     }
@@ -595,7 +595,7 @@ impl Scanned {
             Err(e) => {
                 tracing::warn!(request_id = %self.id, error = %upstream_error_kind(&e), "upstream stream failed");
                 let msg = if e.is_timeout() { "the upstream stopped sending (read timeout)" } else { "the upstream stream failed" };
-                self.chat.fail(msg, out);
+                self.answer.fail(msg, out);
                 self.ended = true;
             }
         }

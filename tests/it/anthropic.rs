@@ -3,7 +3,7 @@
 //! text block, a tool_use block with input_json_delta, message_delta, message_stop) cut at
 //! random byte positions, with secrets split across deltas; whole messages; the request side;
 //! both auth modes; Anthropic's error shape. `MessagesStream` is also driven directly over
-//! many fragmentations (no sockets).
+//! many fragmentations (no sockets; 48 cases, `SECRETGATE_ANTHROPIC_CASES` for more).
 
 use std::sync::{Arc, OnceLock};
 
