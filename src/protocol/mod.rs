@@ -4,7 +4,10 @@
 //! - [`sse`]: the server-sent-events codec every streaming API here uses.
 //! - [`openai`]: OpenAI Chat Completions and (legacy) Completions: where the text channels of
 //!   a chunk or a whole response are, and how to end a stream early.
+//! - [`anthropic`]: Anthropic Messages: the text channels of its typed stream events and of
+//!   a whole message, the events written to end a stream, its error shape.
 
+pub mod anthropic;
 pub mod json;
 pub mod openai;
 pub mod sse;

@@ -4,7 +4,9 @@
 //! header goes upstream untouched — the base-URL-override case. **Gateway** mode: the proxy
 //! holds the upstream key; a client must present one of the configured client keys (in
 //! `Authorization: Bearer …` or `x-api-key`), which is hashed with SHA-256 and compared with
-//! every stored digest in constant time; the client's key never goes upstream.
+//! every stored digest in constant time; the client's key never goes upstream. The proxy's
+//! key goes upstream the way the route's API expects it ([`KeyHeader`]): `Authorization:
+//! Bearer` for OpenAI's routes, `x-api-key` for Anthropic's Messages.
 //!
 //! Keys are accepted only in headers: a query string that carries a key-like parameter (or
 //! anything the rule set calls a secret) is refused, and the query is never logged.
@@ -68,6 +70,27 @@ pub fn presented_key(headers: &http::HeaderMap) -> Option<&str> {
         }
     }
     headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim).filter(|k| !k.is_empty())
+}
+
+/// How an upstream API expects its key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyHeader {
+    /// `Authorization: Bearer <key>` (OpenAI and compatible servers).
+    Bearer,
+    /// `x-api-key: <key>` (Anthropic).
+    XApiKey,
+}
+
+/// The header that carries `key` upstream, marked sensitive. `None` if the key cannot be a
+/// header value.
+pub fn upstream_key_header(key: &Hidden, style: KeyHeader) -> Option<(http::HeaderName, http::HeaderValue)> {
+    let (name, text) = match style {
+        KeyHeader::Bearer => (http::header::AUTHORIZATION, format!("Bearer {}", key.0)),
+        KeyHeader::XApiKey => (http::HeaderName::from_static("x-api-key"), key.0.clone()),
+    };
+    let mut value = http::HeaderValue::from_str(&text).ok()?;
+    value.set_sensitive(true);
+    Some((name, value))
 }
 
 /// Query parameter names that carry credentials.
@@ -136,6 +159,17 @@ mod tests {
         assert_eq!(presented_key(&h), Some("k1"));
         h.insert(http::header::AUTHORIZATION, "Bearer k2".parse().expect("header"));
         assert_eq!(presented_key(&h), Some("k2"));
+    }
+
+    #[test]
+    fn the_upstream_key_goes_in_the_routes_header() {
+        let key = Hidden("upstream-key".into());
+        let (name, value) = upstream_key_header(&key, KeyHeader::Bearer).expect("header");
+        assert_eq!((name.as_str(), value.to_str().ok()), ("authorization", Some("Bearer upstream-key")));
+        let (name, value) = upstream_key_header(&key, KeyHeader::XApiKey).expect("header");
+        assert_eq!((name.as_str(), value.to_str().ok()), ("x-api-key", Some("upstream-key")));
+        assert!(value.is_sensitive());
+        assert!(upstream_key_header(&Hidden("bad\nkey".into()), KeyHeader::XApiKey).is_none());
     }
 
     #[test]

@@ -1,14 +1,15 @@
-//! Every error the proxy answers with, mapped to HTTP in one place, in OpenAI's error JSON
-//! shape (`{"error": {"message", "type", "param", "code"}}`) so SDKs raise their usual
-//! exceptions. Messages are fixed texts: they never echo a body, a header, a query or a
-//! matched secret.
+//! Every error the proxy answers with, mapped to HTTP in one place, in the error JSON shape
+//! the route's clients expect — OpenAI's (`{"error": {"message", "type", "param", "code"}}`)
+//! or, on Anthropic's Messages route, Anthropic's (`{"type": "error", "error": {"type",
+//! "message"}}`) — so SDKs raise their usual exceptions. Messages are fixed texts: they never
+//! echo a body, a header, a query or a matched secret.
 
 use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
 
-use crate::protocol::openai::error_body;
+use crate::protocol::{anthropic, openai};
 
 #[derive(Debug)]
 pub enum ProxyError {
@@ -122,11 +123,27 @@ impl ProxyError {
     pub fn status(&self) -> StatusCode {
         self.parts().0
     }
+
+    /// The response in `shape`.
+    pub fn respond(self, shape: ErrorShape) -> Response {
+        let (status, message, kind, code) = self.parts();
+        let body = match shape {
+            ErrorShape::OpenAi => openai::error_body(&message, kind, code),
+            ErrorShape::Anthropic => anthropic::error_body(anthropic::error_type(status.as_u16()), &message),
+        };
+        (status, [("content-type", "application/json")], body.to_string()).into_response()
+    }
+}
+
+/// Which error JSON a route's clients read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorShape {
+    OpenAi,
+    Anthropic,
 }
 
 impl IntoResponse for ProxyError {
     fn into_response(self) -> Response {
-        let (status, message, kind, code) = self.parts();
-        (status, [("content-type", "application/json")], error_body(&message, kind, code).to_string()).into_response()
+        self.respond(ErrorShape::OpenAi)
     }
 }

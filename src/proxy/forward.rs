@@ -1,4 +1,6 @@
-//! One request: checks, request-side scan, upstream call, answer scan (streamed or whole).
+//! One request: checks, request-side scan, upstream call, answer scan (streamed or whole),
+//! for OpenAI's Chat Completions and Completions and Anthropic's Messages alike: the route
+//! picks the answer scanner, the header the upstream key goes in and the error shape.
 //!
 //! Streamed answers are never buffered: the response body is a stream that pulls upstream
 //! bytes, decodes events, scans them and yields what may go out. The client going away drops
@@ -10,7 +12,7 @@ use axum::{
     body::Body,
     extract::{Request, State},
     http::{header, HeaderMap, HeaderValue, Method, StatusCode},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
@@ -18,11 +20,11 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 
 use super::{
-    auth,
+    auth::{self, KeyHeader},
     config::{BlockMode, Flag},
-    error::ProxyError,
+    error::{ErrorShape, ProxyError},
     metrics::{FindingLabels, RequestLabels},
-    scan::{self, ChatStream, Detectors, Flow, Reported},
+    scan::{self, ChatStream, Detectors, Flow, MessagesStream, Reported},
     Proxy,
 };
 use crate::{
@@ -37,6 +39,8 @@ use crate::{
 enum Route {
     Chat,
     Completions,
+    /// Anthropic Messages.
+    Messages,
     Other,
 }
 
@@ -45,15 +49,39 @@ impl Route {
         match (method, path.trim_end_matches('/')) {
             (&Method::POST, "/v1/chat/completions") => Route::Chat,
             (&Method::POST, "/v1/completions") => Route::Completions,
+            // Counting tokens sends the whole request upstream too: scanned the same way.
+            (&Method::POST, "/v1/messages" | "/v1/messages/count_tokens") => Route::Messages,
             _ => Route::Other,
         }
     }
 
+    /// The OpenAI API of the route, if it is one.
     fn api(self) -> Option<Api> {
         match self {
             Route::Chat => Some(Api::Chat),
             Route::Completions => Some(Api::Completions),
-            Route::Other => None,
+            Route::Messages | Route::Other => None,
+        }
+    }
+
+    /// Whether its requests and answers are scanned.
+    fn scanned(self) -> bool {
+        self != Route::Other
+    }
+
+    fn key_header(self) -> KeyHeader {
+        if self == Route::Messages {
+            KeyHeader::XApiKey
+        } else {
+            KeyHeader::Bearer
+        }
+    }
+
+    fn error_shape(self) -> ErrorShape {
+        if self == Route::Messages {
+            ErrorShape::Anthropic
+        } else {
+            ErrorShape::OpenAi
         }
     }
 
@@ -61,6 +89,7 @@ impl Route {
         match self {
             Route::Chat => "chat_completions",
             Route::Completions => "completions",
+            Route::Messages => "messages",
             Route::Other if path.starts_with("/v1/") || path == "/v1" => "passthrough",
             Route::Other => "unknown",
         }
@@ -89,7 +118,7 @@ pub(super) async fn handle(State(p): State<Arc<Proxy>>, req: Request) -> Respons
     let route = Route::of(&method, &path);
     let mut response = match forward(&p, req, route, &id).await {
         Ok(r) => r,
-        Err(e) => e.into_response(),
+        Err(e) => e.respond(route.error_shape()),
     };
     let status = response.status().as_u16();
     p.metrics.requests.get_or_create(&RequestLabels { route: route.label(&path), status }).inc();
@@ -156,7 +185,7 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
     let permit = p.permits.clone().try_acquire_owned().map_err(|_| ProxyError::Busy)?;
     let (parts, body) = req.into_parts();
     let mut body = read_limited(body, s.max_body_bytes).await?;
-    let scanning = s.scan && route.api().is_some();
+    let scanning = s.scan && route.scanned();
 
     let mut flagged = false;
     // Configured canaries apply both ways; secrets found in the request join them for the answer.
@@ -208,9 +237,8 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
         headers.append(name.clone(), value.clone());
     }
     if let Some(key) = &s.upstream_key {
-        let mut v = HeaderValue::from_str(&format!("Bearer {}", key.0)).map_err(|_| ProxyError::UpstreamFailed)?;
-        v.set_sensitive(true);
-        headers.insert(header::AUTHORIZATION, v);
+        let (name, value) = auth::upstream_key_header(key, route.key_header()).ok_or(ProxyError::UpstreamFailed)?;
+        headers.insert(name, value);
     }
     if scanning {
         // A compressed answer could not be scanned: ask for none.
@@ -241,7 +269,7 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
         out_headers.insert(FLAGGED, HeaderValue::from_static("disclosure-request"));
     }
     let policy = s.response.filter(|_| scanning);
-    let (Some(policy), Some(api)) = (policy, route.api()) else {
+    let Some(policy) = policy else {
         // Pass through as is, streaming.
         return Ok(build(status, out_headers, Body::from_stream(pass_through(upstream, permit))));
     };
@@ -256,7 +284,11 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
     if is_sse && status.is_success() {
-        let stream = stream_answer(p.clone(), detectors, api, policy, upstream, id.to_owned(), permit);
+        let answer = match route.api() {
+            Some(api) => Answer::Chat(ChatStream::new(api, detectors, policy)),
+            None => Answer::Messages(MessagesStream::new(detectors, policy)),
+        };
+        let stream = stream_answer(p.clone(), answer, policy, upstream, id.to_owned(), permit);
         return Ok(build(status, out_headers, Body::from_stream(stream)));
     }
 
@@ -265,7 +297,10 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
     let mut findings = Vec::new();
     let out = match serde_json::from_slice::<Value>(&bytes) {
         Ok(mut value) if status.is_success() => {
-            let outcome = scan::scan_answer(&detectors, policy, api, &mut value);
+            let outcome = match route.api() {
+                Some(api) => scan::scan_answer(&detectors, policy, api, &mut value),
+                None => scan::anthropic::scan_message(&detectors, policy, &mut value),
+            };
             findings = outcome.findings;
             audit(p, id, "response", policy, &findings);
             // What was only flagged in the answer joins the request's flag.
@@ -355,7 +390,7 @@ async fn read_upstream(mut upstream: reqwest::Response, limit: usize) -> Result<
     Ok(Bytes::from(out))
 }
 
-/// Scans a parsed Chat Completions / Completions request (`body` is its bytes, forwarded as
+/// Scans a parsed request of any scanned route (`body` is its bytes, forwarded as
 /// they are when nothing changed); returns what to send upstream and the values of the
 /// secrets found in it (kept in memory for the answer's canaries, never logged).
 fn scan_request(
@@ -419,12 +454,55 @@ fn audit(p: &Proxy, id: &str, direction: &'static str, policy: Policy, findings:
     }
 }
 
+/// A streamed answer's scanner, by API.
+enum Answer {
+    Chat(ChatStream),
+    Messages(MessagesStream),
+}
+
+impl Answer {
+    fn item(&mut self, item: sse::Item, out: &mut Vec<u8>) -> Flow {
+        match self {
+            Answer::Chat(s) => s.item(item, out),
+            Answer::Messages(s) => s.item(item, out),
+        }
+    }
+
+    fn end(&mut self, out: &mut Vec<u8>) {
+        match self {
+            Answer::Chat(s) => s.end(out),
+            Answer::Messages(s) => s.end(out),
+        }
+    }
+
+    fn fail(&mut self, message: &str, out: &mut Vec<u8>) {
+        match self {
+            Answer::Chat(s) => s.fail(message, out),
+            Answer::Messages(s) => s.fail(message, out),
+        }
+    }
+
+    fn held(&self) -> usize {
+        match self {
+            Answer::Chat(s) => s.held(),
+            Answer::Messages(s) => s.held(),
+        }
+    }
+
+    fn take_findings(&mut self) -> Vec<Reported> {
+        match self {
+            Answer::Chat(s) => std::mem::take(&mut s.findings),
+            Answer::Messages(s) => std::mem::take(&mut s.findings),
+        }
+    }
+}
+
 /// The state of one scanned event stream.
 struct Scanned {
     p: Arc<Proxy>,
     upstream: reqwest::Response,
     decoder: sse::Decoder,
-    chat: ChatStream,
+    answer: Answer,
     id: String,
     policy: Policy,
     ended: bool,
@@ -441,11 +519,11 @@ impl Drop for ActiveStream {
     }
 }
 
-/// The scanned event stream: upstream bytes → SSE items → [`ChatStream`] → client bytes.
+/// The scanned event stream: upstream bytes → SSE items → [`ChatStream`] or
+/// [`MessagesStream`] → client bytes.
 fn stream_answer(
     p: Arc<Proxy>,
-    detectors: Detectors,
-    api: Api,
+    answer: Answer,
     policy: Policy,
     upstream: reqwest::Response,
     id: String,
@@ -454,7 +532,7 @@ fn stream_answer(
     p.metrics.active_streams.inc();
     let st = Scanned {
         decoder: sse::Decoder::new(p.settings.max_event_bytes),
-        chat: ChatStream::new(api, detectors, policy),
+        answer,
         _active: ActiveStream(p.clone()),
         p,
         upstream,
@@ -471,8 +549,8 @@ fn stream_answer(
             let mut out = Vec::new();
             let next = st.upstream.chunk().await;
             st.take(next, &mut out);
-            st.p.metrics.holdback.observe(st.chat.held() as f64);
-            let findings = std::mem::take(&mut st.chat.findings);
+            st.p.metrics.holdback.observe(st.answer.held() as f64);
+            let findings = st.answer.take_findings();
             if !findings.is_empty() {
                 audit(&st.p, &st.id, "response", st.policy, &findings);
             }
@@ -503,7 +581,7 @@ impl Scanned {
                 loop {
                     match self.decoder.next_item() {
                         Ok(Some(item)) => {
-                            if self.chat.item(item, out) == Flow::Stop {
+                            if self.answer.item(item, out) == Flow::Stop {
                                 self.ended = true;
                                 return;
                             }
@@ -511,7 +589,7 @@ impl Scanned {
                         Ok(None) => return,
                         Err(e) => {
                             tracing::warn!(request_id = %self.id, error = %e, "upstream sent a malformed event stream");
-                            self.chat.fail("the upstream sent a malformed event stream", out);
+                            self.answer.fail("the upstream sent a malformed event stream", out);
                             self.ended = true;
                             return;
                         }
@@ -523,16 +601,16 @@ impl Scanned {
                 loop {
                     match self.decoder.finish() {
                         Ok(Some(item)) => {
-                            if self.chat.item(item, out) == Flow::Stop {
+                            if self.answer.item(item, out) == Flow::Stop {
                                 return;
                             }
                         }
                         Ok(None) => {
-                            self.chat.end(out);
+                            self.answer.end(out);
                             return;
                         }
                         Err(_) => {
-                            self.chat.fail("the upstream sent a malformed event stream", out);
+                            self.answer.fail("the upstream sent a malformed event stream", out);
                             return;
                         }
                     }
@@ -545,7 +623,7 @@ impl Scanned {
                 } else {
                     "the upstream stream failed"
                 };
-                self.chat.fail(msg, out);
+                self.answer.fail(msg, out);
                 self.ended = true;
             }
         }
@@ -555,24 +633,25 @@ impl Scanned {
 /// The header that says a request or its answer was flagged (and why).
 const FLAGGED: &str = "x-secretgate-flagged";
 
-/// The operator's instructions in a request: the text of its system and developer messages.
+/// The operator's instructions in a request: the text of its system and developer messages
+/// (Chat Completions), or its top-level `system` (Anthropic Messages: a string or text blocks).
 fn instructions(value: &Value) -> Vec<&str> {
-    let mut out = Vec::new();
+    let mut found = Vec::new();
     for m in value.get("messages").and_then(Value::as_array).into_iter().flatten() {
-        if !matches!(m.get("role").and_then(Value::as_str), Some("system" | "developer")) {
-            continue;
-        }
-        match m.get("content") {
-            Some(Value::String(t)) => out.push(t.as_str()),
-            Some(Value::Array(parts)) => out.extend(parts.iter().filter_map(|p| p.get("text").and_then(Value::as_str))),
-            _ => {}
+        if matches!(m.get("role").and_then(Value::as_str), Some("system" | "developer")) {
+            if let Some(content) = m.get("content") {
+                content_texts(content, String::new(), &mut found);
+            }
         }
     }
-    out
+    if let Some(system) = value.get("system") {
+        content_texts(system, String::new(), &mut found);
+    }
+    found.into_iter().map(|(_, t)| t).collect()
 }
 
-/// The texts of a Chat Completions / Completions request that come from users or tools (not
-/// the operator's system or developer messages), with where they are.
+/// The texts of a request that come from users or tools (not the operator's system or
+/// developer messages, nor Anthropic's top-level `system`), with where they are.
 fn untrusted_texts(value: &Value) -> Vec<(String, &str)> {
     let mut out = Vec::new();
     if let Some(messages) = value.get("messages").and_then(Value::as_array) {
@@ -581,16 +660,8 @@ fn untrusted_texts(value: &Value) -> Vec<(String, &str)> {
             if matches!(role, "system" | "developer") {
                 continue;
             }
-            match m.get("content") {
-                Some(Value::String(t)) => out.push((format!("messages[{i}].content"), t.as_str())),
-                Some(Value::Array(parts)) => {
-                    for (j, part) in parts.iter().enumerate() {
-                        if let Some(t) = part.get("text").and_then(Value::as_str) {
-                            out.push((format!("messages[{i}].content[{j}].text"), t));
-                        }
-                    }
-                }
-                _ => {}
+            if let Some(content) = m.get("content") {
+                content_texts(content, format!("messages[{i}].content"), &mut out);
             }
         }
     }
@@ -606,6 +677,25 @@ fn untrusted_texts(value: &Value) -> Vec<(String, &str)> {
         _ => {}
     }
     out
+}
+
+/// The texts of a message's `content`, with their paths under `at`: a string, or parts with
+/// a `text`; a part's own `content` (Anthropic's `tool_result` blocks) is read the same way.
+fn content_texts<'a>(content: &'a Value, at: String, out: &mut Vec<(String, &'a str)>) {
+    match content {
+        Value::String(t) => out.push((at, t.as_str())),
+        Value::Array(parts) => {
+            for (j, part) in parts.iter().enumerate() {
+                if let Some(t) = part.get("text").and_then(Value::as_str) {
+                    out.push((format!("{at}[{j}].text"), t));
+                }
+                if let Some(inner) = part.get("content") {
+                    content_texts(inner, format!("{at}[{j}].content"), out);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Requests to disclose secrets in what users and tools wrote: audited and counted; refused

@@ -27,7 +27,7 @@ const CLIENT_KEY: &str = "e2e-client-key";
 /// What a child may take before the test gives up on it (it is killed then).
 const DEADLINE: Duration = Duration::from_secs(120);
 
-fn root() -> &'static Path {
+pub(crate) fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -50,7 +50,7 @@ fn read_all(mut r: impl Read) -> String {
 }
 
 /// Runs `cmd` to its end (killed after [`DEADLINE`]); returns its status, stdout and stderr.
-async fn run(mut cmd: Command, what: &str) -> (ExitStatus, String, String) {
+pub(crate) async fn run(mut cmd: Command, what: &str) -> (ExitStatus, String, String) {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = Killed(cmd.spawn().unwrap_or_else(|e| panic!("starting {what}: {e}")));
     let out = child.0.stdout.take().expect("stdout");
@@ -81,19 +81,28 @@ fn run_sync(cmd: &mut Command, what: &str) {
 
 // ---------------------------------------------------------------- python
 
-/// The `openai==X` version `tests/e2e/requirements.txt` pins.
-fn pinned_sdk() -> String {
+/// The `<package>==X` version `tests/e2e/requirements.txt` pins.
+fn pinned(package: &str) -> String {
     let reqs = std::fs::read_to_string(root().join("tests/e2e/requirements.txt")).expect("tests/e2e/requirements.txt");
+    let prefix = format!("{package}==");
     reqs.lines()
-        .find_map(|l| l.trim().strip_prefix("openai==").map(str::trim).map(str::to_owned))
-        .expect("requirements.txt pins openai==X")
+        .find_map(|l| l.trim().strip_prefix(&prefix).map(str::trim).map(str::to_owned))
+        .unwrap_or_else(|| panic!("requirements.txt pins {package}==X"))
 }
 
-/// Whether `python` imports the pinned `openai`.
-fn has_sdk(python: &Path, version: &str) -> bool {
+/// `openai==X anthropic==Y`: the SDKs `tests/e2e/requirements.txt` pins.
+fn pinned_sdk() -> String {
+    format!("{} {}", pinned("openai"), pinned("anthropic"))
+}
+
+/// Whether `python` imports the pinned `openai` and `anthropic` (`versions` as
+/// [`pinned_sdk`] gives them).
+fn has_sdk(python: &Path, versions: &str) -> bool {
+    let check =
+        "import sys, openai, anthropic; sys.exit(f'{openai.__version__} {anthropic.__version__}' != sys.argv[1])";
     python.exists()
         && Command::new(python)
-            .args(["-c", "import sys, openai; sys.exit(openai.__version__ != sys.argv[1])", version])
+            .args(["-c", check, versions])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -103,7 +112,7 @@ fn has_sdk(python: &Path, version: &str) -> bool {
 
 /// The interpreter with the SDK: `$SECRETGATE_PYTHON`, or `target/e2e-venv` (made here if
 /// it is missing or holds another SDK version). Blocks; once per test binary.
-fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     PYTHON
         .get_or_init(|| {
@@ -138,7 +147,7 @@ fn python() -> PathBuf {
                 // Another process got there first.
                 let _ = std::fs::remove_dir_all(&tmp);
             }
-            assert!(has_sdk(&python, &version), "{} does not import openai=={version}", python.display());
+            assert!(has_sdk(&python, &version), "{} does not import the pinned SDKs ({version})", python.display());
             python
         })
         .clone()
@@ -185,7 +194,7 @@ impl Sdk {
 }
 
 /// Every string in `v`, one per line.
-fn strings(v: &Value) -> String {
+pub(crate) fn strings(v: &Value) -> String {
     match v {
         Value::String(s) => format!("{s}\n"),
         Value::Array(a) => a.iter().map(strings).collect(),
@@ -216,8 +225,8 @@ async fn sdk(base: &str, mode: &str, api_key: &str, prompt: &str, env: &[(&str, 
 // ---------------------------------------------------------------- the binary
 
 /// `secretgate serve` as a child process, on a free port.
-struct Served {
-    addr: String,
+pub(crate) struct Served {
+    pub(crate) addr: String,
     child: Killed,
     logs: Option<JoinHandle<String>>,
     _dir: tempfile::TempDir,
@@ -226,7 +235,7 @@ struct Served {
 impl Served {
     /// Starts the binary with `config` (TOML; none if empty) and `env`; returns once it has
     /// printed the address it listens on.
-    async fn start(upstream: &Upstream, config: &str, env: &[(&str, &str)]) -> Served {
+    pub(crate) async fn start(upstream: &Upstream, config: &str, env: &[(&str, &str)]) -> Served {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretgate"));
         cmd.args(["serve", "--upstream", &upstream.url(), "--listen", "127.0.0.1:0"]);
@@ -268,7 +277,7 @@ impl Served {
     }
 
     /// Stops the proxy; returns everything it logged.
-    fn stop(mut self) -> String {
+    pub(crate) fn stop(mut self) -> String {
         let _ = self.child.0.kill();
         let _ = self.child.0.wait();
         self.logs.take().and_then(|h| h.join().ok()).unwrap_or_default()
@@ -295,7 +304,7 @@ fn has_piece(text: &str, secret: &str) -> bool {
     chars.windows(12.min(chars.len()).max(1)).any(|w| text.contains(&w.iter().collect::<String>()))
 }
 
-fn assert_no_piece(text: &str, secret: &str, what: &str) {
+pub(crate) fn assert_no_piece(text: &str, secret: &str, what: &str) {
     let shown: String = secret.chars().take(4).collect();
     assert!(!has_piece(text, secret), "{what}: a piece of a secret ({shown}…, {} bytes) leaked", secret.len());
 }
@@ -303,7 +312,7 @@ fn assert_no_piece(text: &str, secret: &str, what: &str) {
 /// Corpus documents (text, planted secrets) whose secrets the one-shot redaction removes
 /// entirely, as they are and JSON-escaped (tool arguments carry them so), so that no piece
 /// of them may reach a client.
-fn documents(seed: u64, n: usize) -> Vec<(String, Vec<String>)> {
+pub(crate) fn documents(seed: u64, n: usize) -> Vec<(String, Vec<String>)> {
     let docs: Vec<_> = corpus::generate(seed, 64, 0)
         .positives
         .into_iter()
@@ -319,7 +328,7 @@ fn documents(seed: u64, n: usize) -> Vec<(String, Vec<String>)> {
 }
 
 /// Where the first secret of `text` starts (what `block` releases is the text before it).
-fn first_secret(text: &str) -> usize {
+pub(crate) fn first_secret(text: &str) -> usize {
     rules().scan(text.as_bytes()).iter().map(|f| f.secret.start).min().expect("text holds a secret")
 }
 
@@ -347,7 +356,7 @@ fn completion(content: &str, tool_args: Option<&str>, finish_reason: &str) -> Va
 }
 
 /// `body` as `Reply::json` sends it, but in random TCP fragments.
-fn json_reply(body: &Value, rng: &mut Rng) -> Reply {
+pub(crate) fn json_reply(body: &Value, rng: &mut Rng) -> Reply {
     let mut r = Reply::json(200, body);
     r.fragments = fragment(body.to_string().as_bytes(), rng, 64);
     r

@@ -1,11 +1,13 @@
 //! The one integration-test binary (ripgrep's layout): a module per area.
 
+mod anthropic;
 mod canary;
 mod chat_stream;
 mod cli;
 mod corpus;
 mod disclosure;
 mod e2e;
+mod e2e_anthropic;
 mod prompt_leak;
 mod proxy;
 mod rules;

@@ -1,5 +1,6 @@
 //! Where a body's text meets its redactor: whole JSON bodies (requests, non-streamed
-//! answers) and streamed Chat Completions / Completions answers, event by event.
+//! answers) and streamed Chat Completions / Completions answers, event by event; Anthropic
+//! Messages answers in [`anthropic`] (the same redactors, the same helpers).
 //!
 //! Pure: no IO, no clocks. Every piece of text goes through a [`StreamRedactor`] — a whole
 //! string is one push and a finish — so there is one redaction path, and a streamed channel
@@ -14,6 +15,7 @@
 //! their original bytes. Under `block`, the stream ends with a chunk whose `finish_reason` is
 //! `"content_filter"` for every open choice, then `data: [DONE]`.
 
+pub mod anthropic;
 mod fast;
 
 use std::{
@@ -34,6 +36,8 @@ use crate::{
     rules::Kind,
     stream::{Action, Policy, Status, StreamRedactor},
 };
+
+pub use anthropic::MessagesStream;
 
 /// What a body's text is scanned with: the rule set, and the canaries in force for this
 /// request (configured ones, and the secrets found in the request when its answer is
