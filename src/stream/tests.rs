@@ -646,7 +646,7 @@ fn a_blocked_secret_inside_a_redacted_request_still_ends_the_stream() {
         let mut status = Status::Open;
         for piece in text.as_bytes().chunks(cut) {
             let rel = r.push(std::str::from_utf8(piece).expect("ascii"));
-            out.push_str(&rel.text);
+            out.push_str(rel.text);
             status = rel.status;
         }
         if status == Status::Open {
