@@ -24,7 +24,7 @@ use super::{
     config::{BlockMode, Flag},
     error::{ErrorShape, ProxyError},
     metrics::{FindingLabels, RequestLabels},
-    scan::{self, ChatStream, Detectors, Flow, MessagesStream, Reported},
+    scan::{self, ChatStream, Detectors, Flow, MessagesStream, Reported, ResponsesStream},
     Proxy,
 };
 use crate::{
@@ -41,6 +41,11 @@ enum Route {
     Completions,
     /// Anthropic Messages.
     Messages,
+    /// OpenAI Responses: creating one, or retrieving a stored one (`GET /v1/responses/{id}`,
+    /// which returns, or streams again, the same text).
+    Responses,
+    /// Embeddings: the request is scanned (its input goes upstream); the answer is vectors.
+    Embeddings,
     Other,
 }
 
@@ -51,6 +56,13 @@ impl Route {
             (&Method::POST, "/v1/completions") => Route::Completions,
             // Counting tokens sends the whole request upstream too: scanned the same way.
             (&Method::POST, "/v1/messages" | "/v1/messages/count_tokens") => Route::Messages,
+            (&Method::POST, "/v1/responses") => Route::Responses,
+            (&Method::GET, p)
+                if p.strip_prefix("/v1/responses/").is_some_and(|id| !id.is_empty() && !id.contains('/')) =>
+            {
+                Route::Responses
+            }
+            (&Method::POST, "/v1/embeddings") => Route::Embeddings,
             _ => Route::Other,
         }
     }
@@ -60,13 +72,18 @@ impl Route {
         match self {
             Route::Chat => Some(Api::Chat),
             Route::Completions => Some(Api::Completions),
-            Route::Messages | Route::Other => None,
+            _ => None,
         }
     }
 
-    /// Whether its requests and answers are scanned.
+    /// Whether its requests are scanned.
     fn scanned(self) -> bool {
         self != Route::Other
+    }
+
+    /// Whether its answers are scanned.
+    fn answer_scanned(self) -> bool {
+        !matches!(self, Route::Other | Route::Embeddings)
     }
 
     fn key_header(self) -> KeyHeader {
@@ -90,6 +107,8 @@ impl Route {
             Route::Chat => "chat_completions",
             Route::Completions => "completions",
             Route::Messages => "messages",
+            Route::Responses => "responses",
+            Route::Embeddings => "embeddings",
             Route::Other if path.starts_with("/v1/") || path == "/v1" => "passthrough",
             Route::Other => "unknown",
         }
@@ -186,6 +205,8 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
     let (parts, body) = req.into_parts();
     let mut body = read_limited(body, s.max_body_bytes).await?;
     let scanning = s.scan && route.scanned();
+    // A retrieval has no body to scan.
+    let has_request = parts.method == Method::POST;
 
     let mut flagged = false;
     // Configured canaries apply both ways; secrets found in the request join them for the answer.
@@ -196,7 +217,7 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
         disclosure: None,
     };
     let prompt_leaks = s.system_prompt.filter(|_| s.response.is_some());
-    if scanning && (s.disclosure_request != Flag::Off || s.request.is_some() || prompt_leaks.is_some()) {
+    if scanning && has_request && (s.disclosure_request != Flag::Off || s.request.is_some() || prompt_leaks.is_some()) {
         // Parsed once for every check.
         let value: Value = serde_json::from_slice(&body).map_err(|_| ProxyError::InvalidJson)?;
         if s.disclosure_request != Flag::Off {
@@ -268,7 +289,7 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
     if flagged {
         out_headers.insert(FLAGGED, HeaderValue::from_static("disclosure-request"));
     }
-    let policy = s.response.filter(|_| scanning);
+    let policy = s.response.filter(|_| scanning && route.answer_scanned());
     let Some(policy) = policy else {
         // Pass through as is, streaming.
         return Ok(build(status, out_headers, Body::from_stream(pass_through(upstream, permit))));
@@ -284,9 +305,10 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
     if is_sse && status.is_success() {
-        let answer = match route.api() {
-            Some(api) => Answer::Chat(ChatStream::new(api, detectors, policy)),
-            None => Answer::Messages(MessagesStream::new(detectors, policy)),
+        let answer = match (route, route.api()) {
+            (_, Some(api)) => Answer::Chat(ChatStream::new(api, detectors, policy)),
+            (Route::Responses, None) => Answer::Responses(ResponsesStream::new(detectors, policy)),
+            _ => Answer::Messages(MessagesStream::new(detectors, policy)),
         };
         let stream = stream_answer(p.clone(), answer, policy, upstream, id.to_owned(), permit);
         return Ok(build(status, out_headers, Body::from_stream(stream)));
@@ -297,9 +319,10 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
     let mut findings = Vec::new();
     let out = match serde_json::from_slice::<Value>(&bytes) {
         Ok(mut value) if status.is_success() => {
-            let outcome = match route.api() {
-                Some(api) => scan::scan_answer(&detectors, policy, api, &mut value),
-                None => scan::anthropic::scan_message(&detectors, policy, &mut value),
+            let outcome = match (route, route.api()) {
+                (_, Some(api)) => scan::scan_answer(&detectors, policy, api, &mut value),
+                (Route::Responses, None) => scan::responses::scan_response(&detectors, policy, &mut value),
+                _ => scan::anthropic::scan_message(&detectors, policy, &mut value),
             };
             findings = outcome.findings;
             audit(p, id, "response", policy, &findings);
@@ -458,6 +481,7 @@ fn audit(p: &Proxy, id: &str, direction: &'static str, policy: Policy, findings:
 enum Answer {
     Chat(ChatStream),
     Messages(MessagesStream),
+    Responses(ResponsesStream),
 }
 
 impl Answer {
@@ -465,6 +489,7 @@ impl Answer {
         match self {
             Answer::Chat(s) => s.item(item, out),
             Answer::Messages(s) => s.item(item, out),
+            Answer::Responses(s) => s.item(item, out),
         }
     }
 
@@ -472,6 +497,7 @@ impl Answer {
         match self {
             Answer::Chat(s) => s.end(out),
             Answer::Messages(s) => s.end(out),
+            Answer::Responses(s) => s.end(out),
         }
     }
 
@@ -479,6 +505,7 @@ impl Answer {
         match self {
             Answer::Chat(s) => s.fail(message, out),
             Answer::Messages(s) => s.fail(message, out),
+            Answer::Responses(s) => s.fail(message, out),
         }
     }
 
@@ -486,6 +513,7 @@ impl Answer {
         match self {
             Answer::Chat(s) => s.held(),
             Answer::Messages(s) => s.held(),
+            Answer::Responses(s) => s.held(),
         }
     }
 
@@ -493,6 +521,7 @@ impl Answer {
         match self {
             Answer::Chat(s) => std::mem::take(&mut s.findings),
             Answer::Messages(s) => std::mem::take(&mut s.findings),
+            Answer::Responses(s) => std::mem::take(&mut s.findings),
         }
     }
 }
@@ -634,24 +663,30 @@ impl Scanned {
 const FLAGGED: &str = "x-secretgate-flagged";
 
 /// The operator's instructions in a request: the text of its system and developer messages
-/// (Chat Completions), or its top-level `system` (Anthropic Messages: a string or text blocks).
+/// (Chat Completions; Responses `input` items), its top-level `system` (Anthropic Messages: a
+/// string or text blocks) or `instructions` (Responses).
 fn instructions(value: &Value) -> Vec<&str> {
     let mut found = Vec::new();
-    for m in value.get("messages").and_then(Value::as_array).into_iter().flatten() {
+    let input = value.get("input").and_then(Value::as_array).into_iter().flatten();
+    for m in value.get("messages").and_then(Value::as_array).into_iter().flatten().chain(input) {
         if matches!(m.get("role").and_then(Value::as_str), Some("system" | "developer")) {
             if let Some(content) = m.get("content") {
                 content_texts(content, String::new(), &mut found);
             }
         }
     }
-    if let Some(system) = value.get("system") {
-        content_texts(system, String::new(), &mut found);
+    for key in ["system", "instructions"] {
+        if let Some(system) = value.get(key) {
+            content_texts(system, String::new(), &mut found);
+        }
     }
     found.into_iter().map(|(_, t)| t).collect()
 }
 
 /// The texts of a request that come from users or tools (not the operator's system or
-/// developer messages, nor Anthropic's top-level `system`), with where they are.
+/// developer messages, nor Anthropic's top-level `system` or Responses' `instructions`), with
+/// where they are: messages, prompts, Responses and embeddings `input` (a string, strings, or
+/// items: messages' content, tool outputs).
 fn untrusted_texts(value: &Value) -> Vec<(String, &str)> {
     let mut out = Vec::new();
     if let Some(messages) = value.get("messages").and_then(Value::as_array) {
@@ -671,6 +706,26 @@ fn untrusted_texts(value: &Value) -> Vec<(String, &str)> {
             for (i, t) in items.iter().enumerate() {
                 if let Some(t) = t.as_str() {
                     out.push((format!("prompt[{i}]"), t));
+                }
+            }
+        }
+        _ => {}
+    }
+    match value.get("input") {
+        Some(Value::String(t)) => out.push(("input".to_owned(), t.as_str())),
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                if let Some(t) = item.as_str() {
+                    out.push((format!("input[{i}]"), t));
+                    continue;
+                }
+                if matches!(item.get("role").and_then(Value::as_str), Some("system" | "developer")) {
+                    continue;
+                }
+                for key in ["content", "output"] {
+                    if let Some(inner) = item.get(key) {
+                        content_texts(inner, format!("input[{i}].{key}"), &mut out);
+                    }
                 }
             }
         }

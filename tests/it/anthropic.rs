@@ -20,7 +20,7 @@ use crate::support::{deltas, fragment, redacted, rules, Gate, Reply, Upstream};
 
 /// What the proxy scans answers with when nothing is configured: the rules, and disclosure
 /// requests (redacted).
-fn detectors() -> Detectors {
+pub(crate) fn detectors() -> Detectors {
     static SET: OnceLock<Arc<DisclosureSet>> = OnceLock::new();
     let set = SET.get_or_init(|| Arc::new(DisclosureSet::builtin().expect("disclosure set"))).clone();
     Detectors {
@@ -183,7 +183,7 @@ pub fn assemble(events: &[Seen]) -> Message {
 }
 
 /// No piece of `secret` (12 characters, or the whole if shorter) in `text`.
-fn assert_no_piece(text: &str, secret: &str, what: &str) {
+pub(crate) fn assert_no_piece(text: &str, secret: &str, what: &str) {
     let n = 12.min(secret.len());
     for i in 0..=secret.len() - n {
         if let Some(piece) = secret.get(i..i + n) {
@@ -194,7 +194,7 @@ fn assert_no_piece(text: &str, secret: &str, what: &str) {
 
 /// Corpus documents whose planted secrets the one-shot redaction removes entirely (plain and
 /// JSON-escaped), with those secrets.
-fn documents(seed: u64, n: usize) -> Vec<(String, Vec<String>)> {
+pub(crate) fn documents(seed: u64, n: usize) -> Vec<(String, Vec<String>)> {
     let docs: Vec<_> = corpus::generate(seed, 64, 0)
         .positives
         .into_iter()

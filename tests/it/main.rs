@@ -10,6 +10,7 @@ mod e2e;
 mod e2e_anthropic;
 mod prompt_leak;
 mod proxy;
+mod responses;
 mod rules;
 mod serve;
 mod support;

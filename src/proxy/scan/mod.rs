@@ -17,6 +17,7 @@
 
 pub mod anthropic;
 mod fast;
+pub mod responses;
 
 use std::{
     collections::{BTreeMap, BTreeSet, VecDeque},
@@ -38,6 +39,7 @@ use crate::{
 };
 
 pub use anthropic::MessagesStream;
+pub use responses::ResponsesStream;
 
 /// What a body's text is scanned with: the rule set, and the canaries in force for this
 /// request (configured ones, and the secrets found in the request when its answer is
@@ -69,6 +71,14 @@ impl Detectors {
             r = r.with_disclosure(set.clone(), *action);
         }
         r
+    }
+
+    /// The same without the answer-only detectors (system-prompt leaks, disclosure
+    /// requests): for fields of an answer that echo the request (the Responses API's
+    /// `instructions`, tool definitions), which would otherwise read as a recital of the
+    /// prompt. Secrets and canaries are still found there.
+    pub fn echo(&self) -> Detectors {
+        Detectors { prompt: None, disclosure: None, ..self.clone() }
     }
 }
 
