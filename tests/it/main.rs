@@ -8,6 +8,7 @@ mod corpus;
 mod disclosure;
 mod e2e;
 mod e2e_anthropic;
+mod e2e_responses;
 mod prompt_leak;
 mod proxy;
 mod responses;

@@ -25,7 +25,7 @@ use crate::{
 const KEY: &str = "sk-proj-7ku8dr1aRNQPTDZTe1tzT3BlbkFJjD7yqHBEReY65dHmyWR2";
 const MODEL: &str = "gpt-5-2025-08-07";
 const RESP_ID: &str = "resp_68af4030592c81938ec0a5fbab4a3e9f05438e46b5f69a3b";
-const ENCRYPTED: &str = "gAAAAABor0A2xYz1_tQ0JvE4a9Kx3dPq2s8ZbW7mN5rL1cV6hG0fT4yU2iO9pA3sD8fG1hJ7kL5zX2cV4bN6mQ0wE==";
+pub(crate) const ENCRYPTED: &str = "gAAAAABor0A2xYz1_tQ0JvE4a9Kx3dPq2s8ZbW7mN5rL1cV6hG0fT4yU2iO9pA3sD8fG1hJ7kL5zX2cV4bN6mQ0wE==";
 
 /// What one scripted answer says: a reasoning summary, a message's text (with a logprob per
 /// delta when asked) and a function call's arguments, each as deltas; the echoed instructions.
@@ -298,7 +298,7 @@ fn skeleton(events: &[Seen]) -> Vec<Value> {
 }
 
 /// The texts of a case: [summary, text, arguments].
-type Texts = [String; 3];
+pub(crate) type Texts = [String; 3];
 
 /// Checks a streamed answer against its upstream: channels equal their one-shot redactions,
 /// every repetition consistent with the deltas, logprobs only over no finding, other events
@@ -342,7 +342,7 @@ fn check_stream(script: &Script, upstream: &[u8], client: &[u8], want: &Texts, s
 }
 
 /// The case of a seed: a reasoning summary, a text and function arguments, each with secrets.
-fn case(doc: &str, rng: &mut Rng, logprobs: bool) -> (Script, Texts) {
+pub(crate) fn case(doc: &str, rng: &mut Rng, logprobs: bool) -> (Script, Texts) {
     let summary = format!("**Checking the config**\n\nThe user pasted {KEY}; I must not repeat it.");
     let text = format!("Here is the fix.\n\n{doc}\n\nAnd the project key stays {KEY} — rotate it.");
     let args = json!({"path": ".env", "content": format!("OPENAI_API_KEY={KEY}\n{doc}")}).to_string();
@@ -551,7 +551,7 @@ async fn upstream_failure_mid_stream_ends_with_an_error_event() {
 
 /// A whole response: reasoning (encrypted content, a summary), a message with logprobs, a
 /// function call — secrets in each.
-fn whole_response() -> (Value, String) {
+pub(crate) fn whole_response() -> (Value, String) {
     let text = format!("Use {KEY} as the key.");
     let tokens: Vec<Value> = ["Use ", &KEY[..30], &KEY[30..], " as the key."].iter().map(|t| logprob(t)).collect();
     let output = vec![
