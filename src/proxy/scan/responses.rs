@@ -217,9 +217,15 @@ impl ResponsesStream {
 
     /// Every string of `value` redacted on its own (with the echo detectors when `echo`).
     fn strings(&mut self, value: &mut Value, echo: bool) -> Effect {
+        // An event's `item_id` names an output item, like the item's own `id` (which
+        // `redact_strings` passes over as an identifier): not text.
+        let item_id = value.get_mut("item_id").filter(|v| v.is_string()).map(std::mem::take);
         let before = self.findings.len();
         let rules = if echo { &self.echo } else { &self.rules };
         let blocked = redact_strings(rules, self.policy, value, "", &mut self.findings);
+        if let (Some(id), Some(slot)) = (item_id, value.get_mut("item_id")) {
+            *slot = id;
+        }
         Effect { changed: self.findings.len() > before && !self.report(), blocked }
     }
 
