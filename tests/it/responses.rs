@@ -25,7 +25,8 @@ use crate::{
 const KEY: &str = "sk-proj-7ku8dr1aRNQPTDZTe1tzT3BlbkFJjD7yqHBEReY65dHmyWR2";
 const MODEL: &str = "gpt-5-2025-08-07";
 const RESP_ID: &str = "resp_68af4030592c81938ec0a5fbab4a3e9f05438e46b5f69a3b";
-pub(crate) const ENCRYPTED: &str = "gAAAAABor0A2xYz1_tQ0JvE4a9Kx3dPq2s8ZbW7mN5rL1cV6hG0fT4yU2iO9pA3sD8fG1hJ7kL5zX2cV4bN6mQ0wE==";
+pub(crate) const ENCRYPTED: &str =
+    "gAAAAABor0A2xYz1_tQ0JvE4a9Kx3dPq2s8ZbW7mN5rL1cV6hG0fT4yU2iO9pA3sD8fG1hJ7kL5zX2cV4bN6mQ0wE==";
 
 /// What one scripted answer says: a reasoning summary, a message's text (with a logprob per
 /// delta when asked) and a function call's arguments, each as deltas; the echoed instructions.

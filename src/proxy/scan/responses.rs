@@ -469,7 +469,10 @@ impl ResponsesStream {
         let opened = self.open_with(slot, &mut part);
         effect.changed |= opened.changed;
         effect.blocked |= opened.blocked;
-        self.parts.insert(slot, Announced { value: part.clone(), done: false });
+        if !effect.blocked {
+            // (A blocked event is not sent: its part was never announced.)
+            self.parts.insert(slot, Announced { value: part.clone(), done: false });
+        }
         if let Some(v) = value.get_mut("part") {
             *v = part;
         }
@@ -536,7 +539,9 @@ impl ResponsesStream {
         let other = self.strings(value, false);
         effect.changed |= other.changed;
         effect.blocked |= other.blocked;
-        self.items.insert(output, Announced { value: item.clone(), done: false });
+        if !effect.blocked {
+            self.items.insert(output, Announced { value: item.clone(), done: false });
+        }
         if let Some(v) = value.get_mut("item") {
             *v = item;
         }
