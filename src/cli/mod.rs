@@ -71,15 +71,37 @@ pub(crate) struct RuleArgs {
 }
 
 impl RuleArgs {
+    /// The rule set; a file whose gitleaks import skipped rules gets one warning line on
+    /// stderr (`rules check` lists each rule and why).
     fn load(&self) -> anyhow::Result<RuleSet> {
+        let (set, report) = self.load_with_report()?;
+        let mut files: Vec<(&str, usize)> = Vec::new();
+        for n in report.notices.iter().filter(|n| n.kind == rules::NoticeKind::Skipped) {
+            match files.iter_mut().find(|(f, _)| *f == n.file) {
+                Some((_, count)) => *count += 1,
+                None => files.push((&n.file, 1)),
+            }
+        }
+        for (file, count) in files {
+            eprintln!(
+                "secretgate: warning: {file}: {count} gitleaks rules skipped (`secretgate rules check` says why)"
+            );
+        }
+        Ok(set)
+    }
+
+    fn load_with_report(&self) -> anyhow::Result<(RuleSet, rules::LoadReport)> {
         let mut all = if self.no_builtin { Vec::new() } else { rules::builtin()? };
+        let mut report = rules::LoadReport::default();
         for path in &self.rules {
-            all.extend(rules::load_path(path)?);
+            let loaded = rules::load(path)?;
+            all.extend(loaded.rules);
+            report.notices.extend(loaded.report.notices);
         }
         if all.is_empty() {
             anyhow::bail!("no rules loaded (--no-builtin without --rules)");
         }
-        Ok(RuleSet::new(all)?)
+        Ok((RuleSet::new(all)?, report))
     }
 }
 
@@ -231,10 +253,13 @@ fn list(args: &RuleArgs) -> anyhow::Result<i32> {
 }
 
 fn check(args: &CheckArgs) -> anyhow::Result<i32> {
-    let set = args.rules.load()?;
+    let (set, report) = args.rules.load_with_report()?;
     let (summary, problems) = detect::check::check(&set);
-    let errors = problems.iter().filter(|p| p.severity == Severity::Error || args.strict).count();
-    let warnings = problems.len() - problems.iter().filter(|p| p.severity == Severity::Error).count();
+    // A rule a gitleaks import skipped is a warning (an error under --strict).
+    let skipped = report.skipped();
+    let errors = problems.iter().filter(|p| p.severity == Severity::Error || args.strict).count()
+        + if args.strict { skipped } else { 0 };
+    let warnings = problems.len() - problems.iter().filter(|p| p.severity == Severity::Error).count() + skipped;
     // Disclosure-request rules (built in) are checked by their own detector.
     let disclosure = if args.rules.no_builtin {
         detect::disclosure::DisclosureSet::default()
@@ -243,6 +268,9 @@ fn check(args: &CheckArgs) -> anyhow::Result<i32> {
     };
     let request_problems = detect::disclosure::check(&disclosure);
     let mut err = std::io::stderr().lock();
+    for n in &report.notices {
+        let _ = writeln!(err, "{n}");
+    }
     for p in &problems {
         let _ = writeln!(err, "{p}");
     }
@@ -255,7 +283,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<i32> {
         summary.rules + disclosure.rules().len(),
         summary.examples + disclosure.rules().iter().map(|r| r.examples.len()).sum::<usize>(),
         summary.negative_examples + disclosure.rules().iter().map(|r| r.negative_examples.len()).sum::<usize>(),
-        problems.len() + request_problems.len(),
+        problems.len() + skipped + request_problems.len(),
         warnings,
         if args.strict { ", strict" } else { "" }
     );

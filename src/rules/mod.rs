@@ -7,6 +7,7 @@
 //! the rule so a broken rule file is a one-line fix.
 
 mod file;
+pub mod gitleaks;
 pub mod lead;
 pub mod shape;
 
@@ -15,6 +16,7 @@ use std::{fmt, path::Path};
 use regex_automata::{meta, util::syntax};
 
 pub use file::{RuleFile, RuleSpec};
+pub use gitleaks::{LoadReport, Notice, NoticeKind};
 pub use lead::{ByteSet, Lead, Reach};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
@@ -147,8 +149,23 @@ pub fn builtin() -> Result<Vec<Rule>, RuleError> {
     Ok(rules)
 }
 
-/// Loads a rule file, or every `*.toml` file below a directory (sorted, recursively).
+/// Rules loaded from files, with what loading could not carry over (rules of a gitleaks
+/// config that were skipped or lost a filter).
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub rules: Vec<Rule>,
+    pub report: LoadReport,
+}
+
+/// Loads a rule file, or every `*.toml` file below a directory (sorted, recursively). Drops
+/// the [`LoadReport`]; callers that can show it use [`load`].
 pub fn load_path(path: &Path) -> Result<Vec<Rule>, RuleError> {
+    load(path).map(|loaded| loaded.rules)
+}
+
+/// Loads a rule file, or every `*.toml` file below a directory (sorted, recursively). Each
+/// file is read as our format or, if it looks like one, as a gitleaks config ([`parse_any`]).
+pub fn load(path: &Path) -> Result<Loaded, RuleError> {
     let display = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|source| RuleError::Io { file: display.clone(), error: source })?;
     if meta.is_dir() {
@@ -158,15 +175,29 @@ pub fn load_path(path: &Path) -> Result<Vec<Rule>, RuleError> {
             .filter(|p| p.is_dir() || p.extension().is_some_and(|x| x == "toml"))
             .collect();
         entries.sort();
-        let mut rules = Vec::new();
+        let mut all = Loaded::default();
         for p in entries {
-            rules.extend(load_path(&p)?);
+            let loaded = load(&p)?;
+            all.rules.extend(loaded.rules);
+            all.report.notices.extend(loaded.report.notices);
         }
-        return Ok(rules);
+        return Ok(all);
     }
     let text =
         std::fs::read_to_string(path).map_err(|source| RuleError::Io { file: display.clone(), error: source })?;
-    parse(&display, &text)
+    parse_any(&display, &text)
+}
+
+/// The secret rules of one file in either format: a gitleaks config (a top-level `title`,
+/// `[allowlist]` or `[extend]`, or rules without any field only our format has) is imported
+/// by [`gitleaks`]; anything else is our format, parsed strictly by [`parse`].
+pub fn parse_any(file: &str, text: &str) -> Result<Loaded, RuleError> {
+    if let Ok(table) = text.parse::<toml::Table>() {
+        if gitleaks::looks_like_gitleaks(&table) {
+            return gitleaks::import(file, &table);
+        }
+    }
+    Ok(Loaded { rules: parse(file, text)?, report: LoadReport::default() })
 }
 
 /// Parses and compiles the rules of one file. `file` is only used in messages.
@@ -214,6 +245,18 @@ fn is_kebab_id(id: &str) -> bool {
 /// Compiles one rule. The regex syntax is byte-oriented (Unicode classes off) so `\w` and `.`
 /// cost what they cost in ASCII; the engine widens spans to character boundaries afterwards.
 pub fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
+    compile_with(file, spec, Examples::Required)
+}
+
+/// Whether a rule must carry examples: ours do; rules imported from another tool's format
+/// have none (their title names where they came from; `rules check` has nothing to run).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Examples {
+    Required,
+    Imported,
+}
+
+fn compile_with(file: &str, spec: RuleSpec, examples: Examples) -> Result<Rule, RuleError> {
     let err = |message: String| RuleError::Rule { file: file.to_string(), rule: spec.id.clone(), message };
     if !is_kebab_id(&spec.id) {
         return Err(err("id must be kebab-case (a-z, 0-9, single dashes)".into()));
@@ -221,11 +264,13 @@ pub fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
     if spec.title.trim().is_empty() {
         return Err(err("title is empty".into()));
     }
-    if spec.examples.is_empty() {
-        return Err(err("needs at least one example".into()));
-    }
-    if spec.negative_examples.is_empty() {
-        return Err(err("needs at least one negative_example".into()));
+    if examples == Examples::Required {
+        if spec.examples.is_empty() {
+            return Err(err("needs at least one example".into()));
+        }
+        if spec.negative_examples.is_empty() {
+            return Err(err("needs at least one negative_example".into()));
+        }
     }
     if let Some(e) = spec.entropy {
         if !(0.0..=8.0).contains(&e) {

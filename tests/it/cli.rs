@@ -252,3 +252,121 @@ fn redact_stream_needs_utf8_and_a_positive_chunk() {
     let out = sg().args(["redact", "--stream-chunk", "0"]).write_stdin("x").output().expect("runs");
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `tests/data/gitleaks.toml` (a gitleaks config) as `--rules`: planted secrets, and what
+/// its allowlists let through.
+mod gitleaks_import {
+    use super::*;
+
+    const ZQ: &str = "zq_live_8fK2mQ9vLr4TxB7nWc3Hy6Ps";
+    const ORBIT: &str = "9f3c7a1e5b8d2f6a4c0e9b7d3a5f1c8e";
+    const LUMEN: &str = "lmn_Zt8Kq2Wv5Xn9Bc4Hr7Jm3Pd6Ls1FgY";
+    const LUMEN_COMMENTED: &str = "lmn_Rq8Wt3Ey6Ui9Op2As5Df7Gh4Jk1LzN";
+
+    /// One planted secret per line; the allowlisted ones say which allowlist lets them through.
+    fn document() -> String {
+        [
+            format!("ZQ_TOKEN={ZQ}"),
+            "ZQ_TEST=zq_test_Gh5Jk8Lm2Nq4Rs6Tv9Wx3YzA".into(), // global regex
+            "ZQ_OTHER=zq_live_notreal7Qp3Vw9Ks2Bd5Hm8F".into(), // global stopword
+            format!("orbit_service_key = \"{ORBIT}\""),
+            "ORBIT_KEY: c0ffee4b9a2d7e1f3c8b5a6d0e9f2a7c".into(), // rule regex, old form
+            "orbit-key=3a9deadbeef17c5e2b8f4a6d0c9e1b7f".into(),  // rule stopword, old form
+            format!("Authorization: Bearer {LUMEN}"),
+            "docs: lmn_D0csQw7Er4Ty9Ui2Op5As8Df3Gh6Jk".into(), // regex on the match, new form
+            "lmn_fixtureMn4Bv7Cx2Zl9Kj5Hg8Fd3Sa".into(),       // stopword, new form
+            format!("# old: {LUMEN_COMMENTED}"),               // line regex: cannot apply, reported
+            "kite_Motley_48201937".into(),                     // its rule is skipped
+        ]
+        .join("\n")
+    }
+
+    fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
+        let out = sg()
+            .args(args)
+            .args(["--no-builtin", "--rules", &data("gitleaks.toml")])
+            .write_stdin(stdin)
+            .output()
+            .expect("runs");
+        (
+            out.status.code().expect("exit code"),
+            String::from_utf8(out.stdout).expect("utf-8 stdout"),
+            String::from_utf8(out.stderr).expect("utf-8 stderr").replace(&data("gitleaks.toml"), "gitleaks.toml"),
+        )
+    }
+
+    #[test]
+    fn scan_finds_planted_secrets_and_honours_allowlists() {
+        let doc = document();
+        let (code, stdout, stderr) = run(&["scan", "--format", "json"], &doc);
+        assert_eq!(code, 1, "{stderr}");
+        let found: Vec<(String, &str)> = stdout
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).expect("json line");
+                let (start, end) =
+                    (v["start"].as_u64().expect("start") as usize, v["end"].as_u64().expect("end") as usize);
+                (v["rule_id"].as_str().expect("rule_id").to_string(), &doc[start..end])
+            })
+            .collect();
+        // The orbit secret is group 2 (`secretGroup = 2`), not the whole assignment.
+        let want = [
+            ("gitleaks-zq-api-token", ZQ),
+            ("gitleaks-orbit-service-key", ORBIT),
+            ("gitleaks-lumen-bearer", LUMEN),
+            ("gitleaks-lumen-bearer", LUMEN_COMMENTED),
+        ];
+        assert_eq!(found, want.map(|(id, s)| (id.to_string(), s)));
+        assert_eq!(
+            stderr,
+            "secretgate: warning: gitleaks.toml: 3 gitleaks rules skipped (`secretgate rules check` says why)\n"
+        );
+    }
+
+    #[test]
+    fn rules_check_lists_skipped_rules_with_reasons() {
+        let (code, _, stderr) = run(&["rules", "check"], "");
+        assert_eq!(code, 0, "skipped rules are warnings: {stderr}");
+        insta::assert_snapshot!(stderr, @r#"
+        note: gitleaks.toml: read as a gitleaks config: 3 of 6 rules loaded
+        note: gitleaks.toml: `[extend]` is not followed: only this file's rules are loaded (the built-in rules stand in for gitleaks' defaults)
+        note: gitleaks.toml: global allowlist 1: `paths` ignored: streamed text has no path
+        note: gitleaks.toml: gitleaks rule `lumen-bearer`: allowlist 3: regexes on the line (`regexTarget = "line"`) ignored: filters never look outside the match
+        warning: gitleaks.toml: gitleaks rule `kite-word-key`: skipped: regex: Unicode class (`\p…`) at character 5: rules here match bytes with Unicode off
+        warning: gitleaks.toml: gitleaks rule `keystore-file`: skipped: path-only rule: it matches file names, and streamed text has none
+        warning: gitleaks.toml: gitleaks rule `loose-hex`: skipped: regex can match the empty string
+        checked 3 rules, 0 examples, 0 negative examples: 3 problems (3 warnings)
+        "#);
+        // No allowlist value or stopword is ever quoted.
+        for value in ["notreal", "deadbeef", "c0ffee", "D0cs", "fixture", "zq_test_", "testdata"] {
+            assert!(!stderr.contains(value), "{value} in:\n{stderr}");
+        }
+        let (strict, _, _) = run(&["rules", "check", "--strict"], "");
+        assert_eq!(strict, 1, "--strict fails on skipped rules");
+    }
+
+    #[test]
+    fn rules_list_shows_the_gitleaks_ids() {
+        let (code, stdout, _) = run(&["rules", "list"], "");
+        assert_eq!(code, 0);
+        assert_eq!(
+            stdout,
+            "gitleaks-zq-api-token\tZQ API token (gitleaks rule `zq-api-token`)\tmedium\n\
+             gitleaks-orbit-service-key\tOrbit service key assignment (gitleaks rule `Orbit_Service_Key`)\tmedium\n\
+             gitleaks-lumen-bearer\tLumen bearer token (gitleaks rule `lumen-bearer`)\tmedium\n"
+        );
+    }
+
+    /// The same text streamed in small deltas gives the one-shot redaction (the imported
+    /// rules go through the same engine, secret groups included).
+    #[test]
+    fn redact_stream_equals_one_shot() {
+        let doc = document();
+        let (code, one_shot, _) = run(&["redact"], &doc);
+        assert_eq!(code, 0);
+        assert!(one_shot.contains("orbit_service_key = \"[REDACTED:gitleaks-orbit-service-key]\""), "{one_shot}");
+        for n in ["1", "3", "7"] {
+            assert_eq!(run(&["redact", "--stream-chunk", n], &doc).1, one_shot, "--stream-chunk {n}");
+        }
+    }
+}
