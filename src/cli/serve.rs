@@ -41,7 +41,12 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<i32> {
     init_logging(settings.log_format);
     let mut all = if settings.builtin_rules { rules::builtin()? } else { Vec::new() };
     for path in &settings.rule_paths {
-        all.extend(rules::load_path(path)?);
+        // A gitleaks config may lose rules or filters in the import: say which, and why.
+        let loaded = rules::load(path)?;
+        for notice in &loaded.report.notices {
+            tracing::warn!(notice = %notice, "rule import");
+        }
+        all.extend(loaded.rules);
     }
     if all.is_empty() {
         anyhow::bail!("no rules loaded (rules.builtin = false and no rules.paths)");

@@ -157,12 +157,6 @@ pub struct Loaded {
     pub report: LoadReport,
 }
 
-/// Loads a rule file, or every `*.toml` file below a directory (sorted, recursively). Drops
-/// the [`LoadReport`]; callers that can show it use [`load`].
-pub fn load_path(path: &Path) -> Result<Vec<Rule>, RuleError> {
-    load(path).map(|loaded| loaded.rules)
-}
-
 /// Loads a rule file, or every `*.toml` file below a directory (sorted, recursively). Each
 /// file is read as our format or, if it looks like one, as a gitleaks config ([`parse_any`]).
 pub fn load(path: &Path) -> Result<Loaded, RuleError> {

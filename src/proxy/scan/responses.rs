@@ -158,7 +158,8 @@ impl ResponsesStream {
             return if blocked { self.block(out) } else { Flow::Continue };
         };
         let ty = EventType::of(&value, event.event.as_deref());
-        let opaque = wire::take_opaque(&mut value);
+        // A channel's delta holds its text, logprobs and padding: no payload to set aside.
+        let opaque = if matches!(ty, EventType::Delta(_)) { Vec::new() } else { wire::take_opaque(&mut value) };
         let effect = match ty {
             EventType::Delta(kind) => self.delta(kind, &mut value),
             EventType::Done(kind) => self.channel_done(kind, &mut value, out),
@@ -243,8 +244,12 @@ impl ResponsesStream {
     /// tokens to send, and whether it blocked.
     fn push(&mut self, slot: Slot, text: &str, tokens: Option<Vec<Value>>) -> (String, Vec<Value>, bool) {
         let report = self.report();
-        let (rules, policy) = (self.rules.clone(), self.policy);
-        let rec = self.channel(slot);
+        let (rules, policy) = (&self.rules, self.policy);
+        let rec = self.channels.entry(slot).or_insert_with(|| ChannelRec {
+            state: ChannelState::new(rules, policy),
+            sent: String::new(),
+            done: false,
+        });
         let mut found = Vec::new();
         let (released, blocked) = match rec.state.redactor.as_mut() {
             Some(redactor) => {
@@ -258,7 +263,7 @@ impl ResponsesStream {
             None => {
                 // Text after the channel's end: scanned on its own.
                 let mut t = text.to_owned();
-                let blocked = super::redact_string(&rules, policy, &mut t, &|| slot.to_string(), &mut found);
+                let blocked = super::redact_string(rules, policy, &mut t, &|| slot.to_string(), &mut found);
                 (t, blocked)
             }
         };
