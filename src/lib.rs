@@ -4,6 +4,7 @@
 //! [`detect`] finds and redacts secrets in a whole text, [`cli`] drives both from the command
 //! line. Everything below `cli` is pure: no IO beyond reading rule files, no globals.
 
+pub mod bench;
 pub mod cli;
 pub mod corpus;
 pub mod detect;

@@ -3,6 +3,7 @@
 //!
 //! Exit codes: 0 nothing found / all good, 1 findings / rule problems, 2 error.
 
+mod bench;
 mod output;
 mod sarif;
 mod scan;
@@ -40,6 +41,8 @@ enum Command {
     Rules(RulesCommand),
     /// Write the synthetic labeled corpus (documents with planted secrets, and hard negatives).
     Corpus(CorpusArgs),
+    /// Measure pattern sets (and engines) side by side: speed, recall, false positives.
+    Bench(bench::BenchArgs),
     /// Run the OpenAI-compatible proxy that redacts or blocks secrets in flight.
     Serve(serve::ServeArgs),
     /// Read a client key on stdin; print its `sha256:…` form for `auth.client_key_hashes`.
@@ -179,6 +182,7 @@ pub fn run() -> i32 {
         Command::Rules(RulesCommand::List(args)) => list(&args),
         Command::Rules(RulesCommand::Check(args)) => check(&args),
         Command::Corpus(args) => write_corpus(&args),
+        Command::Bench(args) => bench::bench(&args),
         Command::Serve(args) => serve::serve(&args),
         Command::HashKey => serve::hash_key(),
     };
@@ -316,7 +320,7 @@ fn write_corpus(args: &CorpusArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|_| out.flush()) {
         // A closed pipe (`| head`) is not an error worth reporting.

@@ -370,3 +370,105 @@ mod gitleaks_import {
         }
     }
 }
+
+/// `secretgate bench`: pattern sets side by side on one corpus, in every output format.
+mod bench {
+    use super::*;
+
+    fn bench(args: &[&str]) -> (i32, String, String) {
+        let out = sg().arg("bench").args(args).output().expect("runs");
+        (
+            out.status.code().expect("exit code"),
+            String::from_utf8(out.stdout).expect("utf-8 stdout"),
+            String::from_utf8(out.stderr).expect("utf-8 stderr"),
+        )
+    }
+
+    #[test]
+    fn two_sets_side_by_side_in_json() {
+        let gitleaks = data("gitleaks.toml");
+        let (code, stdout, stderr) = bench(&[
+            "--set",
+            "builtin",
+            "--set",
+            &gitleaks,
+            "--generate",
+            "30",
+            "--delta",
+            "4,64",
+            "--repeat",
+            "1",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(!stderr.contains('\r'), "no progress bar when stderr is not a terminal");
+        let v: Value = serde_json::from_str(&stdout).expect("JSON");
+        assert_eq!(v["schema"], "secretgate-bench/1");
+        assert_eq!(v["corpus"]["documents"], 30);
+        assert_eq!(v["corpus"]["labeled"], true);
+        let results = v["results"].as_array().expect("results");
+        assert_eq!(results.len(), 2);
+        let (builtin, imported) = (&results[0], &results[1]);
+        assert_eq!((builtin["set"].as_str(), imported["set"].as_str()), (Some("builtin"), Some("gitleaks")));
+        // The generated secrets are formats the built-in rules know, and the fixture's
+        // made-up providers are not.
+        assert!(builtin["quality"]["recall"].as_f64().expect("recall") > 0.95, "{}", builtin["quality"]);
+        assert_eq!(imported["quality"]["found"], 0);
+        assert_eq!(
+            imported["misses"].as_array().map(Vec::len),
+            imported["quality"]["labels"].as_u64().map(|n| n.min(50) as usize)
+        );
+        assert!(
+            imported["notices"].as_array().is_some_and(|n| !n.is_empty()),
+            "the import's notes travel with the set"
+        );
+        assert_eq!(builtin["streaming"].as_array().map(Vec::len), Some(2));
+        assert!(builtin["one_shot"]["mb_per_s"].as_f64().is_some_and(|x| x > 0.0));
+        assert_eq!(builtin["rule_cost"].as_array().map(Vec::len), Some(10));
+        // Misses show at most a quarter of a secret.
+        for m in imported["misses"].as_array().into_iter().flatten() {
+            let p = m["preview"].as_str().expect("preview");
+            assert!(p.ends_with('…') && p.chars().count() <= 5, "{p}");
+        }
+    }
+
+    #[test]
+    fn labeled_jsonl_table_and_html() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let corpus = dir.path().join("c.jsonl");
+        let lines = [
+            serde_json::json!({"text": format!("token: {TOKEN}"), "secrets": [{"value": TOKEN, "rule": "github-pat"}]}),
+            serde_json::json!({"text": "nothing to see here", "secrets": []}),
+        ];
+        std::fs::write(&corpus, lines.iter().map(|l| format!("{l}\n")).collect::<String>()).expect("write");
+        let corpus = corpus.display().to_string();
+        let (code, table, _) = bench(&["--corpus", &corpus, "--repeat", "1"]);
+        assert_eq!(code, 0);
+        let row = table.lines().find(|l| l.starts_with("builtin × regex")).expect("a row for the set");
+        assert!(row.contains("1.000"), "precision, recall and F1 of 1: {row}");
+        assert!(!table.contains(TOKEN), "no secret in the report");
+        let html = dir.path().join("r.html");
+        let (code, stdout, _) =
+            bench(&["--corpus", &corpus, "--repeat", "1", "--format", "html", "-o", &html.display().to_string()]);
+        assert_eq!((code, stdout.as_str()), (0, ""));
+        let page = std::fs::read_to_string(&html).expect("written");
+        assert!(page.contains("<svg") && page.contains("builtin × regex"));
+        assert!(!page.contains(TOKEN));
+    }
+
+    #[test]
+    fn bad_input_is_a_clear_error() {
+        let (code, _, stderr) = bench(&["--corpus", "/nonexistent/corpus.jsonl"]);
+        assert_eq!(code, 2);
+        assert!(stderr.contains("/nonexistent/corpus.jsonl"), "{stderr}");
+        let (code, _, stderr) = bench(&["--generate", "5", "--delta", "0"]);
+        assert_eq!(code, 2);
+        assert!(stderr.contains("--delta"), "{stderr}");
+        let (code, _, stderr) = bench(&["--generate", "5", "--engine", "hyperscan"]);
+        if !cfg!(feature = "hyperscan") {
+            assert_eq!(code, 2);
+            assert!(stderr.contains("hyperscan"), "{stderr}");
+        }
+    }
+}
