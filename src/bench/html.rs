@@ -32,9 +32,13 @@ const COLORS: [&str; 6] = ["#3b6ea5", "#d9822b", "#4a9c5d", "#a5463b", "#7a5ca5"
 fn bars(title: &str, rows: &[(String, Vec<f64>)], series: &[&str], unit: &str, max: Option<f64>) -> String {
     let bar_h = 16.0;
     let gap = 10.0;
-    let left = 230.0;
-    let width = 760.0;
-    let plot = width - left - 90.0;
+    // Text is about 7 px a character at this size: room for the longest row label, and for
+    // the legend on one line.
+    let chars = |s: &str| 7.0 * s.chars().count() as f64;
+    let left = rows.iter().map(|(name, _)| chars(name)).fold(100.0, f64::max) + 16.0;
+    let legend: f64 = series.iter().map(|name| 16.0 + chars(name) + 18.0).sum();
+    let plot = 420.0;
+    let width = (left + plot + 90.0).max(left + legend);
     let top = 30.0 + if series.len() > 1 { 20.0 } else { 0.0 };
     let group_h = bar_h * series.len() as f64 + gap;
     let height = top + group_h * rows.len() as f64 + 10.0;
@@ -48,8 +52,11 @@ fn bars(title: &str, rows: &[(String, Vec<f64>)], series: &[&str], unit: &str, m
         t = esc(title)
     );
     if series.len() > 1 {
+        let mut x = left;
         for (i, name) in series.iter().enumerate() {
-            let x = left + i as f64 * 130.0;
+            let at = x;
+            x += 16.0 + chars(name) + 18.0;
+            let x = at;
             let _ = write!(
                 s,
                 r#"<rect x="{x}" y="30" width="12" height="12" fill="{}"/><text x="{}" y="40" class="lg">{}</text>"#,
