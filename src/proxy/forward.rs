@@ -24,7 +24,7 @@ use super::{
     config::{BlockMode, Flag},
     error::{ErrorShape, ProxyError},
     metrics::{FindingLabels, RequestLabels},
-    scan::{self, ChatStream, Detectors, Flow, MessagesStream, Reported, ResponsesStream},
+    scan::{self, AnswerStream, ChatStream, Detectors, Flow, MessagesStream, Reported, ResponsesStream},
     Proxy,
 };
 use crate::{
@@ -305,10 +305,10 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
     if is_sse && status.is_success() {
-        let answer = match (route, route.api()) {
-            (_, Some(api)) => Answer::Chat(ChatStream::new(api, detectors, policy)),
-            (Route::Responses, None) => Answer::Responses(ResponsesStream::new(detectors, policy)),
-            _ => Answer::Messages(MessagesStream::new(detectors, policy)),
+        let answer: Box<dyn AnswerStream> = match (route, route.api()) {
+            (_, Some(api)) => Box::new(ChatStream::new(api, detectors, policy)),
+            (Route::Responses, None) => Box::new(ResponsesStream::new(detectors, policy)),
+            _ => Box::new(MessagesStream::new(detectors, policy)),
         };
         let stream = stream_answer(p.clone(), answer, policy, upstream, id.to_owned(), permit);
         return Ok(build(status, out_headers, Body::from_stream(stream)));
@@ -477,61 +477,12 @@ fn audit(p: &Proxy, id: &str, direction: &'static str, policy: Policy, findings:
     }
 }
 
-/// A streamed answer's scanner, by API.
-enum Answer {
-    Chat(ChatStream),
-    Messages(MessagesStream),
-    Responses(ResponsesStream),
-}
-
-impl Answer {
-    fn item(&mut self, item: sse::Item, out: &mut Vec<u8>) -> Flow {
-        match self {
-            Answer::Chat(s) => s.item(item, out),
-            Answer::Messages(s) => s.item(item, out),
-            Answer::Responses(s) => s.item(item, out),
-        }
-    }
-
-    fn end(&mut self, out: &mut Vec<u8>) {
-        match self {
-            Answer::Chat(s) => s.end(out),
-            Answer::Messages(s) => s.end(out),
-            Answer::Responses(s) => s.end(out),
-        }
-    }
-
-    fn fail(&mut self, message: &str, out: &mut Vec<u8>) {
-        match self {
-            Answer::Chat(s) => s.fail(message, out),
-            Answer::Messages(s) => s.fail(message, out),
-            Answer::Responses(s) => s.fail(message, out),
-        }
-    }
-
-    fn held(&self) -> usize {
-        match self {
-            Answer::Chat(s) => s.held(),
-            Answer::Messages(s) => s.held(),
-            Answer::Responses(s) => s.held(),
-        }
-    }
-
-    fn take_findings(&mut self) -> Vec<Reported> {
-        match self {
-            Answer::Chat(s) => std::mem::take(&mut s.findings),
-            Answer::Messages(s) => std::mem::take(&mut s.findings),
-            Answer::Responses(s) => std::mem::take(&mut s.findings),
-        }
-    }
-}
-
 /// The state of one scanned event stream.
 struct Scanned {
     p: Arc<Proxy>,
     upstream: reqwest::Response,
     decoder: sse::Decoder,
-    answer: Answer,
+    answer: Box<dyn AnswerStream>,
     id: String,
     policy: Policy,
     ended: bool,
@@ -552,7 +503,7 @@ impl Drop for ActiveStream {
 /// [`MessagesStream`] → client bytes.
 fn stream_answer(
     p: Arc<Proxy>,
-    answer: Answer,
+    answer: Box<dyn AnswerStream>,
     policy: Policy,
     upstream: reqwest::Response,
     id: String,

@@ -11,7 +11,7 @@ use secretgate::{
     corpus::{self, Rng},
     detect::disclosure::DisclosureSet,
     protocol::sse,
-    proxy::scan::{Detectors, Flow, MessagesStream},
+    proxy::scan::{Detectors, MessagesStream},
     stream::{Action, Policy},
 };
 use serde_json::{json, Value};
@@ -289,22 +289,7 @@ fn check_stream(upstream: &[u8], client: &[u8], want: &[String; 3], secrets: &[&
 
 /// Runs bytes through a `MessagesStream` in the given fragments; returns the client's bytes.
 fn through(fragments: &[Vec<u8>], policy: Policy) -> Vec<u8> {
-    let mut s = MessagesStream::new(detectors(), policy);
-    let mut d = sse::Decoder::default();
-    let mut out = Vec::new();
-    'outer: for f in fragments {
-        d.push(f);
-        while let Some(item) = d.next_item().expect("decodes") {
-            if s.item(item, &mut out) == Flow::Stop {
-                break 'outer;
-            }
-        }
-    }
-    while let Some(item) = d.finish().expect("decodes") {
-        s.item(item, &mut out);
-    }
-    s.end(&mut out);
-    out
+    crate::support::through_stream(MessagesStream::new(detectors(), policy), fragments)
 }
 
 #[test]

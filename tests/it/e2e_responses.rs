@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::{
     anthropic::answer_redacted,
     e2e::{assert_no_piece, documents, json_reply, python, root, run, strings, Served},
-    responses::{case, responses_stream, whole_response, Script, ENCRYPTED},
+    responses::{broken_stream, case, responses_stream, whole_response, Script, ENCRYPTED},
     support::{deltas, fragment, Reply, Upstream},
 };
 
@@ -146,11 +146,7 @@ async fn openai_sdk_responses_stream_block_ends_incomplete() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openai_sdk_responses_stream_failure_raises() {
     let mut rng = Rng::new(34);
-    let text = ["partial answer then ", &KEY[..20], &KEY[20..], " and more"].map(str::to_owned);
-    let body = responses_stream(&Script { text: text.to_vec(), ..Default::default() });
-    let s = String::from_utf8_lossy(&body);
-    let first = s.find(&KEY[..20]).expect("first half");
-    let cut = first + s[first..].find("\n\n").expect("event end") + 2;
+    let (body, cut) = broken_stream();
     let mut reply = Reply::sse(fragment(&body[..cut], &mut rng, 20));
     reply.fail = true;
     let upstream = Upstream::start(move |_| reply.clone()).await;

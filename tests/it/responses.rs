@@ -11,8 +11,7 @@ use std::collections::BTreeMap;
 
 use secretgate::{
     corpus::Rng,
-    protocol::sse,
-    proxy::scan::{Flow, ResponsesStream},
+    proxy::scan::ResponsesStream,
     stream::{Action, Policy},
 };
 use serde_json::{json, Value};
@@ -359,22 +358,7 @@ pub(crate) fn case(doc: &str, rng: &mut Rng, logprobs: bool) -> (Script, Texts) 
 
 /// Runs bytes through a `ResponsesStream` in the given fragments; returns the client's bytes.
 fn through(fragments: &[Vec<u8>], policy: Policy) -> Vec<u8> {
-    let mut s = ResponsesStream::new(detectors(), policy);
-    let mut d = sse::Decoder::default();
-    let mut out = Vec::new();
-    'outer: for f in fragments {
-        d.push(f);
-        while let Some(item) = d.next_item().expect("decodes") {
-            if s.item(item, &mut out) == Flow::Stop {
-                break 'outer;
-            }
-        }
-    }
-    while let Some(item) = d.finish().expect("decodes") {
-        s.item(item, &mut out);
-    }
-    s.end(&mut out);
-    out
+    crate::support::through_stream(ResponsesStream::new(detectors(), policy), fragments)
 }
 
 #[test]
@@ -527,14 +511,21 @@ async fn streamed_block_ends_incomplete_with_content_filter() {
     assert_no_piece(&String::from_utf8_lossy(&out), KEY, "blocked stream");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn upstream_failure_mid_stream_ends_with_an_error_event() {
-    let mut rng = Rng::new(7);
+/// A stream of a text whose key is split over two deltas, and where to cut it: just after
+/// the delta with the key's first half (the upstream breaks off there).
+pub(crate) fn broken_stream() -> (Vec<u8>, usize) {
     let text = ["partial answer then ", &KEY[..20], &KEY[20..], " and more"].map(str::to_owned);
     let body = responses_stream(&Script { text: text.to_vec(), ..Default::default() });
     let s = String::from_utf8_lossy(&body);
     let first = s.find(&KEY[..20]).expect("first half");
     let cut = first + s[first..].find("\n\n").expect("event end") + 2;
+    (body, cut)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_failure_mid_stream_ends_with_an_error_event() {
+    let mut rng = Rng::new(7);
+    let (body, cut) = broken_stream();
     let mut reply = Reply::sse(fragment(&body[..cut], &mut rng, 20));
     reply.fail = true;
     let upstream = Upstream::start(move |_| reply.clone()).await;

@@ -444,3 +444,24 @@ pub fn http_client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder().no_proxy().build().expect("client")
 }
+
+/// Runs upstream bytes through an answer scanner in the given fragments, item by item as the
+/// proxy does (stopping where it says the stream is over); returns the client's bytes.
+pub fn through_stream(mut s: impl secretgate::proxy::scan::AnswerStream, fragments: &[Vec<u8>]) -> Vec<u8> {
+    use secretgate::{protocol::sse, proxy::scan::Flow};
+    let mut d = sse::Decoder::default();
+    let mut out = Vec::new();
+    'outer: for f in fragments {
+        d.push(f);
+        while let Some(item) = d.next_item().expect("decodes") {
+            if s.item(item, &mut out) == Flow::Stop {
+                break 'outer;
+            }
+        }
+    }
+    while let Some(item) = d.finish().expect("decodes") {
+        s.item(item, &mut out);
+    }
+    s.end(&mut out);
+    out
+}

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{redact_string, redact_strings, Detectors, Flow, Outcome, Reported};
+use super::{event_of, redact_string, redact_strings, text_event, write_event, Detectors, Flow, Outcome, Reported};
 use crate::{
     protocol::{
         anthropic::{self, Channel, EventType, TextKind},
@@ -91,20 +91,10 @@ impl MessagesStream {
         if self.over {
             return Flow::Stop;
         }
-        let (event, raw) = match item {
-            sse::Item::Comment { raw, .. } | sse::Item::Blank { raw } => {
-                out.extend_from_slice(&raw);
-                return Flow::Continue;
-            }
-            sse::Item::Event { event, raw } => (event, raw),
-        };
+        let Some((event, raw)) = event_of(item, out) else { return Flow::Continue };
         let Ok(mut value) = serde_json::from_str::<Value>(&event.data) else {
             // Not JSON: scanned as text.
-            let mut data = event.data.clone();
-            let blocked = redact_string(&self.rules, self.policy, &mut data, &|| "data".to_owned(), &mut self.findings);
-            if !blocked || !data.is_empty() {
-                write(&event, &raw, (data != event.data).then_some(data), out);
-            }
+            let blocked = text_event(&self.rules, self.policy, &event, &raw, &mut self.findings, out);
             return if blocked { self.block(out) } else { Flow::Continue };
         };
         let ty = EventType::of(&value, event.event.as_deref());
@@ -146,7 +136,7 @@ impl MessagesStream {
             EventType::Ping | EventType::Error | EventType::Other => self.strings(&mut value),
         };
         if changed {
-            write(&event, &raw, Some(value.to_string()), out);
+            write_event(&event, &raw, Some(value.to_string()), out);
         } else {
             out.extend_from_slice(&raw);
         }
@@ -302,14 +292,6 @@ impl MessagesStream {
             anthropic::encode(&anthropic::message_stop_event(), out);
         }
         Flow::Stop
-    }
-}
-
-/// `event` as it came, or with new data (same `event:` name and other fields).
-fn write(event: &sse::Event, raw: &[u8], data: Option<String>, out: &mut Vec<u8>) {
-    match data {
-        None => out.extend_from_slice(raw),
-        Some(data) => sse::encode(&sse::Event { data, has_data: true, ..event.clone() }, out),
     }
 }
 

@@ -18,6 +18,8 @@
 pub mod anthropic;
 mod fast;
 pub mod responses;
+#[cfg(test)]
+mod test_support;
 
 use std::{
     collections::{BTreeMap, BTreeSet, VecDeque},
@@ -330,6 +332,86 @@ pub enum Flow {
     Stop,
 }
 
+/// A streamed answer's scanner, whatever the API ([`ChatStream`], [`MessagesStream`],
+/// [`ResponsesStream`]): fed one upstream item at a time, it writes what the client gets.
+pub trait AnswerStream: Send {
+    /// Handles one upstream item, writing what to send to the client into `out`.
+    fn item(&mut self, item: sse::Item, out: &mut Vec<u8>) -> Flow;
+    /// The upstream body ended: writes an error event if the answer was cut short.
+    fn end(&mut self, out: &mut Vec<u8>);
+    /// The upstream broke: ends the stream with the API's error event, held text dropped.
+    fn fail(&mut self, message: &str, out: &mut Vec<u8>);
+    /// Bytes held back now.
+    fn held(&self) -> usize;
+    /// The findings since the last call.
+    fn take_findings(&mut self) -> Vec<Reported>;
+}
+
+/// The scanners' own methods, as the trait's.
+macro_rules! answer_stream {
+    ($ty:ty) => {
+        impl AnswerStream for $ty {
+            fn item(&mut self, item: sse::Item, out: &mut Vec<u8>) -> Flow {
+                <$ty>::item(self, item, out)
+            }
+            fn end(&mut self, out: &mut Vec<u8>) {
+                <$ty>::end(self, out)
+            }
+            fn fail(&mut self, message: &str, out: &mut Vec<u8>) {
+                <$ty>::fail(self, message, out)
+            }
+            fn held(&self) -> usize {
+                <$ty>::held(self)
+            }
+            fn take_findings(&mut self) -> Vec<Reported> {
+                std::mem::take(&mut self.findings)
+            }
+        }
+    };
+}
+
+answer_stream!(ChatStream);
+answer_stream!(MessagesStream);
+answer_stream!(ResponsesStream);
+
+/// An upstream item's event and raw bytes; comments and blank lines go straight to `out`
+/// (`None`).
+fn event_of(item: sse::Item, out: &mut Vec<u8>) -> Option<(sse::Event, Vec<u8>)> {
+    match item {
+        sse::Item::Comment { raw, .. } | sse::Item::Blank { raw } => {
+            out.extend_from_slice(&raw);
+            None
+        }
+        sse::Item::Event { event, raw } => Some((event, raw)),
+    }
+}
+
+/// `event` as it came, or with new data (same `event:` name and other fields).
+fn write_event(event: &sse::Event, raw: &[u8], data: Option<String>, out: &mut Vec<u8>) {
+    match data {
+        None => out.extend_from_slice(raw),
+        Some(data) => sse::encode(&sse::Event { data, has_data: true, ..event.clone() }, out),
+    }
+}
+
+/// An event whose data is not JSON, scanned as text and written (unless a block left
+/// nothing of it). Returns whether it blocked.
+fn text_event(
+    rules: &Detectors,
+    policy: Policy,
+    event: &sse::Event,
+    raw: &[u8],
+    findings: &mut Vec<Reported>,
+    out: &mut Vec<u8>,
+) -> bool {
+    let mut data = event.data.clone();
+    let blocked = redact_string(rules, policy, &mut data, &|| "data".to_owned(), findings);
+    if !blocked || !data.is_empty() {
+        write_event(event, raw, (data != event.data).then_some(data), out);
+    }
+    blocked
+}
+
 /// One channel of a stream: its redactor, the secrets found so far, and the logprobs tokens
 /// it holds back.
 #[derive(Debug)]
@@ -447,13 +529,7 @@ impl ChatStream {
         if self.over {
             return Flow::Stop;
         }
-        let (event, raw) = match item {
-            sse::Item::Comment { raw, .. } | sse::Item::Blank { raw } => {
-                out.extend_from_slice(&raw);
-                return Flow::Continue;
-            }
-            sse::Item::Event { event, raw } => (event, raw),
-        };
+        let Some((event, raw)) = event_of(item, out) else { return Flow::Continue };
         if event.data.trim() == "[DONE]" {
             if self.flush_open(out) {
                 return Flow::Stop;
@@ -468,14 +544,9 @@ impl ChatStream {
             return if blocked { self.block(out) } else { Flow::Continue };
         }
         let Ok(mut value) = serde_json::from_str::<Value>(&event.data) else {
-            // Not JSON: scan it as text.
-            let mut data = event.data.clone();
-            let blocked = redact_string(&self.rules, self.policy, &mut data, &|| "data".to_owned(), &mut self.findings);
-            if blocked {
-                return self.block(out);
-            }
-            self.write(&event, &raw, (data != event.data).then_some(data), out);
-            return Flow::Continue;
+            // Not JSON: scanned as text.
+            let blocked = text_event(&self.rules, self.policy, &event, &raw, &mut self.findings, out);
+            return if blocked { self.block(out) } else { Flow::Continue };
         };
         let (changed, blocked) = self.chunk(&mut value);
         if !changed {
@@ -488,7 +559,7 @@ impl ChatStream {
             }
             out.extend_from_slice(b"\n\n");
         } else {
-            self.write(&event, &raw, Some(value.to_string()), out);
+            write_event(&event, &raw, Some(value.to_string()), out);
         }
         if blocked {
             return self.block(out);
@@ -517,13 +588,6 @@ impl ChatStream {
         self.over = true;
         let body = openai::error_body(message, "upstream_error", "upstream_error");
         sse::encode_data(&body.to_string(), out);
-    }
-
-    fn write(&self, event: &sse::Event, raw: &[u8], data: Option<String>, out: &mut Vec<u8>) {
-        match data {
-            None => out.extend_from_slice(raw),
-            Some(data) => sse::encode(&sse::Event { data, has_data: true, ..event.clone() }, out),
-        }
     }
 
     /// Scans one JSON chunk in place. Returns (changed, blocked).

@@ -25,7 +25,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{overlaps, redact_strings, redact_whole, ChannelState, Detectors, Flow, Outcome, Reported};
+use super::{
+    event_of, overlaps, redact_strings, redact_whole, text_event, write_event, ChannelState, Detectors, Flow, Outcome,
+    Reported,
+};
 use crate::{
     detect::Span,
     protocol::{
@@ -140,21 +143,10 @@ impl ResponsesStream {
         if self.over {
             return Flow::Stop;
         }
-        let (event, raw) = match item {
-            sse::Item::Comment { raw, .. } | sse::Item::Blank { raw } => {
-                out.extend_from_slice(&raw);
-                return Flow::Continue;
-            }
-            sse::Item::Event { event, raw } => (event, raw),
-        };
+        let Some((event, raw)) = event_of(item, out) else { return Flow::Continue };
         let Ok(mut value) = serde_json::from_str::<Value>(&event.data) else {
             // Not JSON: scanned as text.
-            let mut data = event.data.clone();
-            let blocked =
-                super::redact_string(&self.rules, self.policy, &mut data, &|| "data".to_owned(), &mut self.findings);
-            if !blocked || !data.is_empty() {
-                write(&event, &raw, (data != event.data).then_some(data), out);
-            }
+            let blocked = text_event(&self.rules, self.policy, &event, &raw, &mut self.findings, out);
             return if blocked { self.block(out) } else { Flow::Continue };
         };
         let ty = EventType::of(&value, event.event.as_deref());
@@ -176,13 +168,13 @@ impl ResponsesStream {
             // A delta carries the safe prefix of its channel; any other event is cut.
             if matches!(ty, EventType::Delta(_)) {
                 self.renumber(&mut value);
-                write(&event, &raw, Some(value.to_string()), out);
+                write_event(&event, &raw, Some(value.to_string()), out);
             }
             return self.block(out);
         }
         let renumbered = self.renumber(&mut value);
         if effect.changed || renumbered {
-            write(&event, &raw, Some(value.to_string()), out);
+            write_event(&event, &raw, Some(value.to_string()), out);
         } else {
             out.extend_from_slice(&raw);
         }
@@ -764,14 +756,6 @@ fn keep_tokens(entries: Vec<Value>, secrets: &[Span], released: usize, report: b
         }
     }
     keep
-}
-
-/// `event` as it came, or with new data (same `event:` name and other fields).
-fn write(event: &sse::Event, raw: &[u8], data: Option<String>, out: &mut Vec<u8>) {
-    match data {
-        None => out.extend_from_slice(raw),
-        Some(data) => sse::encode(&sse::Event { data, has_data: true, ..event.clone() }, out),
-    }
 }
 
 /// Scans a whole (non-streamed) response in place: every output text redacted (logprobs over

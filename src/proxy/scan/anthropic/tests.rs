@@ -1,42 +1,10 @@
-use std::sync::Arc;
-
 use serde_json::json;
 
 use super::*;
-use crate::RuleSet;
-
-const KEY: &str = "sk-proj-7ku8dr1aRNQPTDZTe1tzT3BlbkFJjD7yqHBEReY65dHmyWR2";
-
-fn rules() -> Detectors {
-    static SET: std::sync::OnceLock<Arc<RuleSet>> = std::sync::OnceLock::new();
-    Detectors::from(SET.get_or_init(|| Arc::new(RuleSet::builtin().expect("rules"))).clone())
-}
-
-fn event(value: &Value) -> sse::Item {
-    let ty = value["type"].as_str().unwrap_or("message").to_owned();
-    let raw = format!("event: {ty}\ndata: {value}\n\n").into_bytes();
-    let data = value.to_string();
-    sse::Item::Event { event: sse::Event { event: Some(ty), data, has_data: true, ..Default::default() }, raw }
-}
+use crate::proxy::scan::test_support::{rules, run_events, KEY};
 
 fn run(events: &[Value], policy: Policy) -> Vec<Value> {
-    let mut s = MessagesStream::new(rules(), policy);
-    let mut out = Vec::new();
-    for e in events {
-        if s.item(event(e), &mut out) == Flow::Stop {
-            break;
-        }
-    }
-    s.end(&mut out);
-    let mut d = sse::Decoder::default();
-    d.push(&out);
-    let mut got = Vec::new();
-    while let Some(sse::Item::Event { event, .. }) = d.next_item().expect("decodes") {
-        let v: Value = serde_json::from_str(&event.data).expect("json");
-        assert_eq!(event.event.as_deref(), v["type"].as_str(), "event name and type agree");
-        got.push(v);
-    }
-    got
+    run_events(MessagesStream::new(rules(), policy), events)
 }
 
 fn text_of(events: &[Value], index: u64) -> String {

@@ -3,40 +3,10 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::*;
-use crate::RuleSet;
-
-const KEY: &str = "sk-proj-7ku8dr1aRNQPTDZTe1tzT3BlbkFJjD7yqHBEReY65dHmyWR2";
-
-fn rules() -> Detectors {
-    static SET: std::sync::OnceLock<Arc<RuleSet>> = std::sync::OnceLock::new();
-    Detectors::from(SET.get_or_init(|| Arc::new(RuleSet::builtin().expect("rules"))).clone())
-}
-
-fn event(value: &Value) -> sse::Item {
-    let ty = value["type"].as_str().unwrap_or("message").to_owned();
-    let raw = format!("event: {ty}\ndata: {value}\n\n").into_bytes();
-    let data = value.to_string();
-    sse::Item::Event { event: sse::Event { event: Some(ty), data, has_data: true, ..Default::default() }, raw }
-}
+use crate::proxy::scan::test_support::{rules, run_events, KEY};
 
 fn run(events: &[Value], policy: Policy) -> Vec<Value> {
-    let mut s = ResponsesStream::new(rules(), policy);
-    let mut out = Vec::new();
-    for e in events {
-        if s.item(event(e), &mut out) == Flow::Stop {
-            break;
-        }
-    }
-    s.end(&mut out);
-    let mut d = sse::Decoder::default();
-    d.push(&out);
-    let mut got = Vec::new();
-    while let Some(sse::Item::Event { event, .. }) = d.next_item().expect("decodes") {
-        let v: Value = serde_json::from_str(&event.data).expect("json");
-        assert_eq!(event.event.as_deref(), v["type"].as_str(), "event name and type agree");
-        got.push(v);
-    }
-    got
+    run_events(ResponsesStream::new(rules(), policy), events)
 }
 
 /// A refusal part streamed in two deltas that split a key, then its done events.
@@ -127,7 +97,7 @@ fn text_only_in_done_events_is_redacted_once_and_kept() {
     let mut s = ResponsesStream::new(rules(), Policy::default());
     let mut out = Vec::new();
     for e in &events {
-        s.item(event(e), &mut out);
+        s.item(crate::proxy::scan::test_support::event(e), &mut out);
     }
     assert_eq!(s.findings.len(), 1, "one finding for the channel, not one per repetition");
     let text = String::from_utf8_lossy(&out);
