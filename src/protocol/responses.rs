@@ -365,19 +365,41 @@ fn value_at<'a>(mut at: &'a mut Value, path: &[PathStep]) -> Option<&'a mut Valu
     Some(at)
 }
 
-/// A `logprobs` entry's length in bytes of text (its `token`, or its `bytes` when given).
-pub fn token_len(entry: &Value) -> usize {
+/// The longest token a logprobs entry may carry (tokenizers emit far shorter ones; a longer
+/// "token" is not one, and could carry a whole secret past the text's redaction).
+pub const MAX_TOKEN_BYTES: usize = 32;
+
+/// A `logprobs` entry's length in bytes of text (its `token`, or its `bytes` when given), if
+/// it is a well-formed entry: an object with a `token` of at most [`MAX_TOKEN_BYTES`], whose
+/// `top_logprobs` alternatives (if any) are as short.
+pub fn token_len(entry: &Value) -> Option<usize> {
+    fn short(e: &Value) -> Option<&str> {
+        e.get("token").and_then(Value::as_str).filter(|t| t.len() <= MAX_TOKEN_BYTES)
+    }
+    let token = short(entry)?;
+    match entry.get("top_logprobs") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(alts)) if alts.iter().all(|a| a.get("token").is_none_or(|_| short(a).is_some())) => {}
+        Some(_) => return None,
+    }
     match entry.get("bytes").and_then(Value::as_array) {
-        Some(bytes) => bytes.len(),
-        None => entry.get("token").and_then(Value::as_str).map_or(0, str::len),
+        Some(bytes) => Some(bytes.len()),
+        None => Some(token.len()),
     }
 }
 
-/// Takes an event's or part's `logprobs` array (leaving an empty one).
+/// Takes an event's or part's `logprobs` (leaving an empty array): its entries, or — when it
+/// is not an array — the value itself as one entry, which [`token_len`] refuses (so it is
+/// dropped, and the event counts as changed). `None` when absent or null.
 pub fn take_logprobs(obj: &mut Value) -> Option<Vec<Value>> {
-    match obj.get_mut("logprobs")? {
-        Value::Array(items) => Some(std::mem::take(items)),
-        _ => None,
+    let slot = obj.get_mut("logprobs")?;
+    match std::mem::replace(slot, Value::Array(Vec::new())) {
+        Value::Array(items) => Some(items),
+        Value::Null => {
+            *slot = Value::Null;
+            None
+        }
+        other => Some(vec![other]),
     }
 }
 

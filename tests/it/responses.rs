@@ -735,3 +735,86 @@ async fn canaries_and_prompt_leaks_apply_to_responses() {
     let body = String::from_utf8_lossy(&out);
     assert!(!body.contains(&encoded) && !body.contains(&reversed[..20]) && !body.contains("internal pricing tiers"));
 }
+
+/// Whatever the upstream sends — truncated or mistyped events, odd indexes, stray bytes —
+/// `ResponsesStream` does not panic, what it writes decodes as an event stream, and no whole
+/// key goes out.
+#[test]
+fn arbitrary_upstream_bytes_never_panic() {
+    let mut rng = Rng::new(78);
+    let ev = |v: Value| format!("event: {}\ndata: {v}\n\n", v["type"].as_str().unwrap_or("x")).into_bytes();
+    let pieces: Vec<Vec<u8>> = vec![
+        ev(json!({"type": "response.created", "sequence_number": 0, "response": {"id": "r", "output": []}})),
+        ev(json!({"type": "response.output_item.added", "sequence_number": 1, "output_index": 0,
+            "item": {"id": "m", "type": "message", "content": []}})),
+        ev(json!({"type": "response.content_part.added", "output_index": 0, "content_index": 0,
+            "part": {"type": "output_text", "text": ""}})),
+        // A key split over two deltas, with a space on either side (so that any order of the
+        // pieces still leaves it a word of its own, which the rules find).
+        ev(json!({"type": "response.output_text.delta", "output_index": 0, "content_index": 0,
+            "delta": format!(" {}", &KEY[..25]), "logprobs": [{"token": "x"}]})),
+        ev(json!({"type": "response.output_text.delta", "output_index": 0, "content_index": 0,
+            "delta": format!("{} ", &KEY[25..])})),
+        ev(
+            json!({"type": "response.output_text.done", "output_index": 0, "content_index": 0, "text": KEY, "logprobs": 7}),
+        ),
+        ev(json!({"type": "response.output_item.done", "output_index": 0, "item": {"type": "message", "content": [
+            {"type": "output_text", "text": KEY, "logprobs": [{"token": KEY}]}]}})),
+        ev(json!({"type": "response.output_item.done", "output_index": "zero", "item": null})),
+        ev(json!({"type": "response.content_part.done", "output_index": 18446744073709551615u64, "content_index": 3,
+            "part": {"type": "refusal", "refusal": 5}})),
+        ev(json!({"type": "response.reasoning_summary_text.delta", "summary_index": -1, "delta": null})),
+        ev(json!({"type": "response.function_call_arguments.done", "output_index": 1, "arguments": {"a": KEY}})),
+        ev(json!({"type": "response.completed", "sequence_number": 1.5, "response": {"output": [
+            {"type": "function_call", "arguments": KEY}, {"type": "reasoning", "encrypted_content": 3,
+            "summary": [{"type": "summary_text", "text": KEY}]}, "stray"]}})),
+        ev(json!({"type": "response.completed", "response": {"output": "none"}})),
+        ev(json!({"type": "error", "message": "boom"})),
+        ev(json!({"type": "response.audio.delta", "delta": 12})),
+        b"data: not json\n\n".to_vec(),
+        b": keep-alive\n\n".to_vec(),
+        b"\r".to_vec(),
+        b"{".to_vec(),
+        b"\xff".to_vec(),
+        b"data:".to_vec(),
+        b"\xe4\xb8".to_vec(),
+    ];
+    for round in 0..300 {
+        let mut body = Vec::new();
+        for _ in 0..rng.below(12) {
+            body.extend_from_slice(&pieces[rng.below(pieces.len())]);
+        }
+        let policy =
+            if round % 3 == 0 { Policy { action: Action::Block, ..Policy::default() } } else { Policy::default() };
+        let mut s = ResponsesStream::new(detectors(), policy);
+        let mut d = secretgate::protocol::sse::Decoder::default();
+        let mut out = Vec::new();
+        'feed: for f in fragment(&body, &mut rng, 7) {
+            d.push(&f);
+            loop {
+                match d.next_item() {
+                    Ok(Some(item)) => {
+                        if s.item(item, &mut out) == secretgate::proxy::scan::Flow::Stop {
+                            break 'feed;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(_) => {
+                        s.fail("malformed", &mut out);
+                        break 'feed;
+                    }
+                }
+            }
+        }
+        s.end(&mut out);
+        let mut check = secretgate::protocol::sse::Decoder::default();
+        check.push(&out);
+        while let Some(_item) = check.next_item().expect("the output is a well-formed event stream") {}
+        assert!(
+            !String::from_utf8_lossy(&out).contains(KEY),
+            "a whole key was released (round {round}):\n{}\n---\n{}",
+            String::from_utf8_lossy(&body),
+            String::from_utf8_lossy(&out)
+        );
+    }
+}

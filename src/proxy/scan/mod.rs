@@ -227,8 +227,9 @@ fn walk(
         }
         Value::Object(map) => {
             for (k, v) in map.iter_mut() {
-                // Logprobs repeat the text token by token: handled with the text they cover.
-                if k == "logprobs" || v.is_string() && IDENTIFIERS.contains(&k.as_str()) {
+                // Logprobs repeat the text token by token: handled with the text they cover
+                // (token lists: an array, or an object of arrays; anything else is scanned).
+                if k == "logprobs" && is_token_lists(v) || v.is_string() && IDENTIFIERS.contains(&k.as_str()) {
                     continue;
                 }
                 if !path.is_empty() {
@@ -248,6 +249,16 @@ fn walk(
         _ => {}
     }
     blocked
+}
+
+/// Whether a `logprobs` value has the shape of token lists (Chat Completions' object of
+/// arrays, the Responses API's array, or null).
+fn is_token_lists(v: &Value) -> bool {
+    match v {
+        Value::Null | Value::Array(_) => true,
+        Value::Object(map) => map.values().all(|x| x.is_null() || x.is_array()),
+        _ => false,
+    }
 }
 
 /// What scanning a whole body did.

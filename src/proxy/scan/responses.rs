@@ -47,6 +47,8 @@ struct ChannelRec {
     sent: String,
     /// Its `.done` went out.
     done: bool,
+    /// A logprobs entry that was not a token came: no more of its tokens go out.
+    tokens_broken: bool,
 }
 
 /// An announced output item or part: what it looked like when announced, and whether its
@@ -228,6 +230,7 @@ impl ResponsesStream {
             state: ChannelState::new(rules, policy),
             sent: String::new(),
             done: false,
+            tokens_broken: false,
         })
     }
 
@@ -241,6 +244,7 @@ impl ResponsesStream {
             state: ChannelState::new(rules, policy),
             sent: String::new(),
             done: false,
+            tokens_broken: false,
         });
         let mut found = Vec::new();
         let (released, blocked) = match rec.state.redactor.as_mut() {
@@ -252,18 +256,26 @@ impl ResponsesStream {
                 }
                 (release.text.to_owned(), release.status != Status::Open)
             }
-            None => {
-                // Text after the channel's end: scanned on its own.
-                let mut t = text.to_owned();
-                let blocked = super::redact_string(rules, policy, &mut t, &|| slot.to_string(), &mut found);
-                (t, blocked)
-            }
+            // Text after the channel's end (its `.done`, its item's, the final response) is
+            // not the API's: it could complete a secret whose start went out in the flush, so
+            // it is dropped, not scanned on its own.
+            None => (String::new(), false),
         };
         rec.sent.push_str(&released);
         for entry in tokens.into_iter().flatten() {
-            let span = Span { start: rec.state.token_at, end: rec.state.token_at + wire::token_len(&entry) };
-            rec.state.token_at = span.end;
-            rec.state.tokens.push_back((span, entry));
+            // After an entry that is not a token, where the next ones lie in the text is
+            // unknown: none of this channel's tokens go out any more.
+            match wire::token_len(&entry).filter(|_| !rec.tokens_broken) {
+                Some(len) => {
+                    let span = Span { start: rec.state.token_at, end: rec.state.token_at + len };
+                    rec.state.token_at = span.end;
+                    rec.state.tokens.push_back((span, entry));
+                }
+                None => {
+                    rec.tokens_broken = true;
+                    rec.state.tokens.clear();
+                }
+            }
         }
         let tokens = rec.state.release_tokens(report);
         self.findings.extend(found);
@@ -355,7 +367,7 @@ impl ResponsesStream {
                 return true;
             }
             let sent = if report { text.clone() } else { whole.text };
-            self.channels.insert(slot, ChannelRec { state, sent, done: false });
+            self.channels.insert(slot, ChannelRec { state, sent, done: false, tokens_broken: false });
         }
         let Some(rec) = self.channels.get(&slot) else { return false };
         if *text != rec.sent {
@@ -395,7 +407,8 @@ impl ResponsesStream {
         let slot = wire::event_slot(value, kind);
         let item_id = value.get("item_id").and_then(Value::as_str).map(str::to_owned);
         let key = kind.done_key();
-        let text = key.and_then(|k| value.get_mut(k)).map(std::mem::take);
+        // Only a string is the channel's text; anything else stays and is scanned as it is.
+        let text = key.and_then(|k| value.get_mut(k)).filter(|v| v.is_string()).map(std::mem::take);
         let tokens = wire::take_logprobs(value);
         let mut effect = self.strings(value, false);
         // The done event's own text and logprobs, settled as a part would be.
@@ -749,7 +762,9 @@ fn keep_tokens(entries: Vec<Value>, secrets: &[Span], released: usize, report: b
     let mut at = 0;
     let mut keep = Vec::new();
     for entry in entries {
-        let span = Span { start: at, end: at + wire::token_len(&entry) };
+        // An entry that is not a token: where the rest lie is unknown, none go.
+        let Some(len) = wire::token_len(&entry) else { return Vec::new() };
+        let span = Span { start: at, end: at + len };
         at = span.end;
         if span.end <= released && (report || !secrets.iter().any(|s| overlaps(*s, span))) {
             keep.push(entry);
