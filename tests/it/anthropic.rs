@@ -695,3 +695,87 @@ fn blocked_streams_emit_nothing_after_message_stop() {
         assert_no_piece(&String::from_utf8_lossy(&out), KEY, "blocked");
     }
 }
+
+/// Whatever the upstream sends — truncated or mistyped events, odd indexes, stray bytes —
+/// `MessagesStream` does not panic, what it writes decodes as an event stream, and no whole
+/// key goes out.
+#[test]
+fn arbitrary_upstream_bytes_never_panic() {
+    let mut rng = Rng::new(79);
+    let ev = |v: Value| format!("event: {}\ndata: {v}\n\n", v["type"].as_str().unwrap_or("x")).into_bytes();
+    let pieces: Vec<Vec<u8>> = vec![
+        ev(json!({"type": "message_start", "message": {"id": "m", "content": [], "usage": {"output_tokens": 1}}})),
+        ev(json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}})),
+        // A key split over two deltas, a space on either side: a word of its own in any order.
+        ev(
+            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": format!(" {}", &KEY[..25])}}),
+        ),
+        ev(
+            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": format!("{} ", &KEY[25..])}}),
+        ),
+        ev(json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": {"a": KEY}}})),
+        ev(
+            json!({"type": "content_block_start", "index": 1, "content_block": {"type": "tool_use", "name": "f", "input": {"k": KEY}}}),
+        ),
+        ev(
+            json!({"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": format!("{{\"k\": \"{KEY}\"}}")}}),
+        ),
+        ev(
+            json!({"type": "content_block_start", "index": "x", "content_block": {"type": "thinking", "thinking": KEY, "signature": 5}}),
+        ),
+        ev(
+            json!({"type": "content_block_delta", "index": 18446744073709551615u64, "delta": {"type": "signature_delta", "signature": null}}),
+        ),
+        ev(json!({"type": "content_block_stop", "index": 0})),
+        ev(json!({"type": "content_block_stop", "index": -1})),
+        ev(json!({"type": "message_delta", "delta": {"stop_reason": KEY}, "usage": "x"})),
+        ev(json!({"type": "message_stop"})),
+        ev(json!({"type": "error", "error": {"message": KEY}})),
+        ev(json!({"type": "ping"})),
+        b"data: not json\n\n".to_vec(),
+        b": keep-alive\n\n".to_vec(),
+        b"\r".to_vec(),
+        b"{".to_vec(),
+        b"\xff".to_vec(),
+        b"data:".to_vec(),
+    ];
+    let rounds = if std::env::var_os("SECRETGATE_ANTHROPIC_CASES").is_some() { 5000 } else { 300 };
+    for round in 0..rounds {
+        let mut body = Vec::new();
+        for _ in 0..rng.below(12) {
+            body.extend_from_slice(&pieces[rng.below(pieces.len())]);
+        }
+        let policy =
+            if round % 3 == 0 { Policy { action: Action::Block, ..Policy::default() } } else { Policy::default() };
+        let mut s = MessagesStream::new(detectors(), policy);
+        let mut d = sse::Decoder::default();
+        let mut out = Vec::new();
+        'feed: for f in fragment(&body, &mut rng, 7) {
+            d.push(&f);
+            loop {
+                match d.next_item() {
+                    Ok(Some(item)) => {
+                        if s.item(item, &mut out) == secretgate::proxy::scan::Flow::Stop {
+                            break 'feed;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(_) => {
+                        s.fail("malformed", &mut out);
+                        break 'feed;
+                    }
+                }
+            }
+        }
+        s.end(&mut out);
+        let mut check = sse::Decoder::default();
+        check.push(&out);
+        while let Some(_item) = check.next_item().expect("the output is a well-formed event stream") {}
+        let text = String::from_utf8_lossy(&out);
+        assert!(
+            !text.contains(KEY),
+            "a whole key was released (round {round}):\n{}\n---\n{text}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+}

@@ -135,6 +135,17 @@ impl MessagesStream {
             }
             EventType::Ping | EventType::Error | EventType::Other => self.strings(&mut value),
         };
+        if blocked && ty != EventType::ContentBlockDelta {
+            // A delta carries the safe prefix of its block; any other event is cut: what a
+            // block's start holds (a tool call's whole input) cannot be cut before the
+            // secret, and a block never started is not stopped.
+            if ty == EventType::ContentBlockStart {
+                if let Some(b) = anthropic::index(&value).and_then(|i| self.blocks.get_mut(&i)) {
+                    b.started = false;
+                }
+            }
+            return self.block(out);
+        }
         if changed {
             write_event(&event, &raw, Some(value.to_string()), out);
         } else {
