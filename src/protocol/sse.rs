@@ -79,6 +79,9 @@ pub struct Decoder {
     started: bool,
     /// The last line ended in `\r`: a `\n` right after it belongs to that line end.
     after_cr: bool,
+    /// The event being built has lines a client does not read (comments, unknown fields):
+    /// its raw bytes are not forwarded, its canonical encoding is (see [`Decoder::dispatch`]).
+    unread: bool,
     /// Longest line accepted, in bytes.
     pub max_line: usize,
 }
@@ -98,6 +101,7 @@ impl Decoder {
             pending: Event::default(),
             started: false,
             after_cr: false,
+            unread: false,
             max_line,
         }
     }
@@ -169,11 +173,28 @@ impl Decoder {
             }
         }
         if self.started {
-            self.started = false;
-            let raw = std::mem::take(&mut self.raw);
-            return Ok(Some(Item::Event { event: std::mem::take(&mut self.pending), raw }));
+            return Ok(Some(self.dispatch()));
         }
         Ok(None)
+    }
+
+    /// The event built so far, as an item. An event with lines a client does not read
+    /// (comments inside it, unknown fields) carries its canonical encoding as its bytes, not
+    /// the upstream's: forwarding "raw" bytes then forwards only what was read, and so
+    /// scanned. Such lines alone make no event (a blank line).
+    fn dispatch(&mut self) -> Item {
+        self.started = false;
+        let mut raw = std::mem::take(&mut self.raw);
+        let event = std::mem::take(&mut self.pending);
+        if std::mem::take(&mut self.unread) {
+            raw.clear();
+            if event == Event::default() {
+                raw.push(b'\n');
+                return Item::Blank { raw };
+            }
+            encode(&event, &mut raw);
+        }
+        Item::Event { event, raw }
     }
 
     /// Handles one line (`buf[start..end]` with its line end); returns an item it completes.
@@ -183,14 +204,13 @@ impl Decoder {
             if !self.started {
                 return Some(Item::Blank { raw: std::mem::take(&mut self.raw) });
             }
-            self.started = false;
-            let raw = std::mem::take(&mut self.raw);
-            return Some(Item::Event { event: std::mem::take(&mut self.pending), raw });
+            return Some(self.dispatch());
         }
         if let Some(comment) = line.strip_prefix(':') {
             if self.started {
-                // A comment inside an event stays part of that event's bytes.
+                // A comment inside an event: not read by clients (see `dispatch`).
                 self.raw.extend_from_slice(&self.buf[start..end]);
+                self.unread = true;
                 return None;
             }
             return Some(Item::Comment { text: comment.to_owned(), raw: self.buf[start..end].to_vec() });
@@ -216,7 +236,7 @@ impl Decoder {
             "event" => ev.event = Some(value.to_owned()),
             "id" if !value.contains('\0') => ev.id = Some(value.to_owned()),
             "retry" => ev.retry = Some(value.to_owned()),
-            _ => {}
+            _ => self.unread = true,
         }
         None
     }

@@ -349,27 +349,25 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
         }
         Ok(mut value) => {
             // Error bodies are redacted whatever the policy: they are not the answer.
-            scan::redact_strings(&detectors, redact_policy(policy), &mut value, "error", &mut findings);
+            scan::redact_strings(&detectors, scan::redact_policy(policy), &mut value, "error", &mut findings);
             audit(p, id, "response", policy, &findings);
             Bytes::from(value.to_string())
         }
         Err(_) => {
             let mut text = String::from_utf8_lossy(&bytes).into_owned();
-            scan::redact_string(&detectors, redact_policy(policy), &mut text, &|| "body".to_owned(), &mut findings);
+            scan::redact_string(
+                &detectors,
+                scan::redact_policy(policy),
+                &mut text,
+                &|| "body".to_owned(),
+                &mut findings,
+            );
             audit(p, id, "response", policy, &findings);
             Bytes::from(text)
         }
     };
     drop(permit);
     Ok(build(status, out_headers, Body::from(out)))
-}
-
-/// `policy` with `block` and `report` turned into `redact` (for bodies that are not answers).
-fn redact_policy(policy: Policy) -> Policy {
-    match policy.action {
-        Action::Redact(_) => policy,
-        _ => Policy { action: Action::Redact(Default::default()), ..policy },
-    }
 }
 
 fn build(status: StatusCode, headers: HeaderMap, body: Body) -> Response {

@@ -135,3 +135,19 @@ proptest! {
         prop_assert_eq!(events(&decode_all(&[&raw]).expect("decodes")), events(&whole));
     }
 }
+
+#[test]
+fn lines_a_client_does_not_read_are_not_in_an_events_bytes() {
+    // A comment inside an event and an unknown field: the event's bytes are its canonical
+    // encoding, so forwarding them forwards only what was read.
+    let mut d = Decoder::default();
+    d.push(b"event: x\n: sk-hidden-in-a-comment\nfoo: sk-hidden-in-a-field\ndata: {\"a\":1}\n\nfoo: only\n\ndata: plain\n\n");
+    let Some(Item::Event { event, raw }) = d.next_item().expect("decodes") else { panic!("an event") };
+    assert_eq!(event.data, "{\"a\":1}");
+    assert_eq!(raw, b"event: x\ndata: {\"a\":1}\n\n");
+    // Unknown fields alone make no event.
+    assert!(matches!(d.next_item().expect("decodes"), Some(Item::Blank { raw }) if raw == b"\n"));
+    // An ordinary event keeps its bytes as they came.
+    let Some(Item::Event { raw, .. }) = d.next_item().expect("decodes") else { panic!("an event") };
+    assert_eq!(raw, b"data: plain\n\n");
+}

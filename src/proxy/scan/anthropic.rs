@@ -91,7 +91,9 @@ impl MessagesStream {
         if self.over {
             return Flow::Stop;
         }
-        let Some((event, raw)) = event_of(item, out) else { return Flow::Continue };
+        let Some((event, raw)) = event_of(item, &self.rules, self.policy, &mut self.findings, out) else {
+            return Flow::Continue;
+        };
         let Ok(mut value) = serde_json::from_str::<Value>(&event.data) else {
             // Not JSON: scanned as text.
             let blocked = text_event(&self.rules, self.policy, &event, &raw, &mut self.findings, out);

@@ -385,15 +385,45 @@ answer_stream!(ChatStream);
 answer_stream!(MessagesStream);
 answer_stream!(ResponsesStream);
 
-/// An upstream item's event and raw bytes; comments and blank lines go straight to `out`
-/// (`None`).
-fn event_of(item: sse::Item, out: &mut Vec<u8>) -> Option<(sse::Event, Vec<u8>)> {
+/// An upstream item's event and raw bytes; blank lines go straight to `out`, and comments
+/// too, their text redacted like any other string (clients ignore them, but they reach the
+/// client) — `None` for both.
+fn event_of(
+    item: sse::Item,
+    rules: &Detectors,
+    policy: Policy,
+    findings: &mut Vec<Reported>,
+    out: &mut Vec<u8>,
+) -> Option<(sse::Event, Vec<u8>)> {
     match item {
-        sse::Item::Comment { raw, .. } | sse::Item::Blank { raw } => {
+        sse::Item::Blank { raw } => {
             out.extend_from_slice(&raw);
             None
         }
+        sse::Item::Comment { text, raw } => {
+            let mut scanned = text.clone();
+            // A keep-alive comment holds no secret: its bytes go as they came. One that does
+            // goes redacted (under block, cut before the secret; the stream goes on: a comment
+            // is not the answer).
+            redact_string(rules, redact_policy(policy), &mut scanned, &|| "comment".to_owned(), findings);
+            if scanned == text {
+                out.extend_from_slice(&raw);
+            } else {
+                out.push(b':');
+                out.extend_from_slice(scanned.replace(['\r', '\n'], " ").as_bytes());
+                out.push(b'\n');
+            }
+            None
+        }
         sse::Item::Event { event, raw } => Some((event, raw)),
+    }
+}
+
+/// `policy` with `block` and `report` turned into `redact` (for text that is not the answer).
+pub(super) fn redact_policy(policy: Policy) -> Policy {
+    match policy.action {
+        Action::Redact(_) => policy,
+        _ => Policy { action: Action::Redact(Default::default()), ..policy },
     }
 }
 
@@ -540,7 +570,9 @@ impl ChatStream {
         if self.over {
             return Flow::Stop;
         }
-        let Some((event, raw)) = event_of(item, out) else { return Flow::Continue };
+        let Some((event, raw)) = event_of(item, &self.rules, self.policy, &mut self.findings, out) else {
+            return Flow::Continue;
+        };
         if event.data.trim() == "[DONE]" {
             if self.flush_open(out) {
                 return Flow::Stop;
