@@ -28,6 +28,21 @@ impl std::fmt::Display for Problem {
     }
 }
 
+/// A remark on a rule that is no problem: how an engine searches it. Never counted as a
+/// warning or an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub file: String,
+    pub rule: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "note: {}: rule `{}`: {}", self.file, self.rule, self.message)
+    }
+}
+
 /// Totals for the summary line.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Summary {
@@ -37,9 +52,13 @@ pub struct Summary {
 }
 
 /// Checks every rule's examples against the whole set. Messages never quote example text.
+///
+/// Built with the `hyperscan` feature, every example and negative example is also scanned by
+/// the hyperscan engine, whose findings must equal the regex engine's.
 pub fn check(set: &RuleSet) -> (Summary, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut summary = Summary { rules: set.len(), ..Summary::default() };
+    let engines = Engines::new(set, &mut problems);
     for (index, rule) in set.rules().iter().enumerate() {
         let mut report = |severity, message: String| {
             problems.push(Problem { severity, file: rule.origin.clone(), rule: rule.id.clone(), message });
@@ -62,6 +81,9 @@ pub fn check(set: &RuleSet) -> (Summary, Vec<Problem>) {
             if found != exhaustive {
                 report(Severity::Error, format!("example {n}: keyword search and exhaustive search disagree (does every match contain a keyword?)"));
             }
+            if let Some(engine) = engines.disagrees(hay, &found) {
+                report(Severity::Error, format!("example {n}: the {engine} engine and the regex engine disagree"));
+            }
             if found.iter().any(|f| f.rule == index) {
                 continue;
             }
@@ -77,6 +99,12 @@ pub fn check(set: &RuleSet) -> (Summary, Vec<Problem>) {
             summary.negative_examples += 1;
             let hay = negative.as_bytes();
             let found = set.scan(hay);
+            if let Some(engine) = engines.disagrees(hay, &found) {
+                report(
+                    Severity::Error,
+                    format!("negative example {}: the {engine} engine and the regex engine disagree", n + 1),
+                );
+            }
             if let Some(f) = found.first() {
                 report(Severity::Error, format!("negative example {}: matched by `{}`", n + 1, set.rule(f.rule).id));
             } else if !set.scan_exhaustive(hay).is_empty() {
@@ -91,4 +119,69 @@ pub fn check(set: &RuleSet) -> (Summary, Vec<Problem>) {
         }
     }
     (summary, problems)
+}
+
+/// Notes on the set's rules: built with the `hyperscan` feature, the rules the hyperscan engine
+/// cannot take and searches through their keywords, and why. Empty otherwise.
+pub fn notes(set: &RuleSet) -> Vec<Note> {
+    #[cfg(feature = "hyperscan")]
+    {
+        let Ok(hs) = super::hyperscan::HyperscanScanner::new(set) else { return Vec::new() };
+        hs.fallbacks()
+            .iter()
+            .map(|f| {
+                let r = set.rule(f.rule);
+                Note { file: r.origin.clone(), rule: r.id.clone(), message: f.describe(set) }
+            })
+            .collect()
+    }
+    #[cfg(not(feature = "hyperscan"))]
+    {
+        let _ = set;
+        Vec::new()
+    }
+}
+
+/// The engines besides the regex engine this build has, each checked against it.
+struct Engines<'a> {
+    #[cfg(feature = "hyperscan")]
+    hyperscan: Option<super::hyperscan::HyperscanScanner<'a>>,
+    #[cfg(not(feature = "hyperscan"))]
+    set: std::marker::PhantomData<&'a RuleSet>,
+}
+
+impl<'a> Engines<'a> {
+    #[cfg(feature = "hyperscan")]
+    fn new(set: &'a RuleSet, problems: &mut Vec<Problem>) -> Engines<'a> {
+        let hyperscan = match super::hyperscan::HyperscanScanner::new(set) {
+            Ok(hs) => Some(hs),
+            Err(e) => {
+                problems.push(Problem {
+                    severity: Severity::Warning,
+                    file: "<hyperscan>".into(),
+                    rule: "*".into(),
+                    message: format!("the hyperscan engine is unavailable, its findings are not checked: {e}"),
+                });
+                None
+            }
+        };
+        Engines { hyperscan }
+    }
+
+    #[cfg(not(feature = "hyperscan"))]
+    fn new(_: &'a RuleSet, _: &mut Vec<Problem>) -> Engines<'a> {
+        Engines { set: std::marker::PhantomData }
+    }
+
+    /// The name of an engine whose findings on `hay` differ from the regex engine's `found`.
+    fn disagrees(&self, hay: &[u8], found: &[super::Finding]) -> Option<&'static str> {
+        #[cfg(feature = "hyperscan")]
+        if let Some(hs) = &self.hyperscan {
+            if hs.scan(hay) != found {
+                return Some("hyperscan");
+            }
+        }
+        let _ = (hay, found);
+        None
+    }
 }

@@ -22,12 +22,17 @@
 //!
 //! Both give the whole-text result because every match lies inside a window / starts at a
 //! tried position.
+//!
+//! With the `hyperscan` feature, `hyperscan::HyperscanScanner` gives the same findings with
+//! hyperscan as the first stage (one-shot scans only; streams stay on this engine).
 
 pub mod canary;
 pub mod check;
 pub mod disclosure;
 pub mod filters;
 mod frontier;
+#[cfg(feature = "hyperscan")]
+pub mod hyperscan;
 mod plan;
 mod prefilter;
 pub mod prompt_leak;
@@ -346,22 +351,40 @@ impl RuleSet {
         prefilter::lowercase_into(hay, &mut scratch.lower);
         let (windows, starts, lower) = (&mut scratch.windows, &mut scratch.starts, &scratch.lower);
         self.keywords.for_each_hit(lower, |hit| {
+            let len = self.keywords.len_of(hit.keyword);
             for &rule in self.keywords.rules_of(hit.keyword) {
-                match self.group_of[rule] {
-                    Some(g) => self.groups[g].lead.starts(lower, hit.start, |s| starts.push((g, s))),
-                    None => {
-                        let w = self.window[rule];
-                        let end = hit.start + self.keywords.len_of(hit.keyword);
-                        windows
-                            .push((rule, Span { start: end.saturating_sub(w), end: (hit.start + w).min(hay.len()) }));
-                    }
-                }
+                self.keyword_hit(rule, hit.start, len, lower, hay.len(), windows, starts);
             }
         });
         for &rule in &self.keywordless {
             scratch.windows.push((rule, Span { start: 0, end: hay.len() }));
         }
         self.search(hay, scratch, out);
+    }
+
+    /// What a keyword of `rule` at `start..start + len` asks for: candidate starts of its anchor
+    /// group (read off `lower`, the lower-cased text), or a window around the keyword. Shared
+    /// by the keyword pass and the hyperscan engine's keyword path.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn keyword_hit(
+        &self,
+        rule: usize,
+        start: usize,
+        len: usize,
+        lower: &[u8],
+        hay_len: usize,
+        windows: &mut Vec<(usize, Span)>,
+        starts: &mut Vec<(usize, usize)>,
+    ) {
+        match self.group_of[rule] {
+            Some(g) => self.groups[g].lead.starts(lower, start, |s| starts.push((g, s))),
+            None => {
+                let w = self.window[rule];
+                let end = start + len;
+                windows.push((rule, Span { start: end.saturating_sub(w), end: (start + w).min(hay_len) }));
+            }
+        }
     }
 
     /// Number of keyword hits in `hay` (the prefilter alone; for benchmarks and diagnostics).
