@@ -180,6 +180,22 @@ fn keywords_are_ascii_case_insensitive() {
 }
 
 #[test]
+fn a_scanner_is_shared_across_threads() {
+    fn shared<T: Send + Sync>(_: &T) {}
+    let [regexes, keywords] = &*MIXED_HS;
+    shared(regexes);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for text in ["ab_q1w2 key=zz9", "top_abc\npw=hunter", "xy42 123-45"] {
+                    assert_eq!(regexes.scan(text.as_bytes()), keywords.scan(text.as_bytes()));
+                }
+            });
+        }
+    });
+}
+
+#[test]
 fn an_empty_set_finds_nothing() {
     let s = RuleSet::new(Vec::new()).expect("empty set");
     for mode in MODES {
