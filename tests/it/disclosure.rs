@@ -185,6 +185,14 @@ fn holdout4_set_stays_at_its_tuned_level() {
     assert_quality("holdout4.jsonl", 0.83, 0.04);
 }
 
+/// `holdout5.jsonl` was written independently (before its author read the rules or the other
+/// sets) and scored once with the rules as committed at 1041699: recall 249/274 = 0.909, false
+/// positives 15/273 = 5.5 %. Not tuned on: nobody read its misses to change the rules.
+#[test]
+fn holdout5_unseen_set_does_not_fall_below_its_first_score() {
+    assert_quality("holdout5.jsonl", 0.90, 0.056);
+}
+
 /// Read as answers, every labeled set together: injection families are found (the floor
 /// measured when the answer side got its own rule subset: 395 of 600, 0.658) and benign
 /// prompts are left alone (2 of 1,396 flagged).
