@@ -1,7 +1,9 @@
 //! Disclosure-request detection on the labeled sets in `tests/data/disclosure/`: `dev.jsonl`,
-//! `holdout.jsonl` and `holdout2.jsonl` (the rules were tuned on them) and `holdout3.jsonl`
-//! (written independently, scored once, not tuned on). Prints what was missed or wrongly flagged
-//! (`cargo test disclosure -- --nocapture`; `SECRETGATE_EXPLAIN=1` adds each one's signals).
+//! `holdout.jsonl`, `holdout2.jsonl` and `holdout4.jsonl` (the rules were tuned on them, and
+//! the rule scores are learned from them: `features.jsonl`, `patterns/disclosure.py`) and
+//! `holdout3.jsonl` and `holdout5.jsonl` (written independently, scored once, not tuned on).
+//! Prints what was missed or wrongly flagged (`cargo test disclosure -- --nocapture`;
+//! `SECRETGATE_EXPLAIN=1` adds each one's signals).
 
 use std::collections::BTreeMap;
 
@@ -152,45 +154,52 @@ fn dev_set_meets_the_targets() {
 }
 
 /// `holdout.jsonl` scored 0.824 / 7.9 % when first seen; the rules were then tuned on it too.
+/// 0.976 / 0.4 % since the scores are learned (it trains them).
 #[test]
 fn holdout_set_stays_at_its_tuned_level() {
-    assert_quality("holdout.jsonl", 0.94, 0.01);
+    assert_quality("holdout.jsonl", 0.97, 0.005);
 }
 
-/// `holdout2.jsonl` scored 0.814 / 7.3 % when first seen; then tuned on too.
+/// `holdout2.jsonl` scored 0.814 / 7.3 % when first seen; then tuned on too. 0.947 / 0.9 %
+/// since the scores are learned (it trains them).
 #[test]
 fn holdout2_set_stays_at_its_tuned_level() {
-    assert_quality("holdout2.jsonl", 0.87, 0.025);
+    assert_quality("holdout2.jsonl", 0.94, 0.01);
 }
 
 /// `holdout3.jsonl` was written independently and scored once, with the rules as committed
 /// (recall 0.891, false positives 3.4 %): the measure of how the rules do on prompts they were
 /// not tuned on. Guards that floor; the targets are asserted by the ignored test below. Tune
-/// on it and it stops measuring that: the next round needs a fresh set.
+/// on it and it stops measuring that: the next round needs a fresh set. Since the scores are
+/// learned (from the other sets; nobody read its misses): 0.943 / 3.0 %.
 #[test]
 fn unseen_set_does_not_fall_below_its_first_score() {
-    assert_quality("holdout3.jsonl", 0.89, 0.035);
+    assert_quality("holdout3.jsonl", 0.94, 0.03);
 }
 
+/// The targets on the sets nothing was tuned or trained on.
 #[test]
-#[ignore = "not met yet: recall 0.891 and false positives 0.034 on prompts the rules were not tuned on"]
+#[ignore = "not met yet: recall 0.943 / 0.931 and false positives 3.0 % / 4.8 % on holdout3 / holdout5"]
 fn unseen_set_meets_the_targets() {
     assert_quality("holdout3.jsonl", 0.95, 0.02);
+    assert_quality("holdout5.jsonl", 0.95, 0.02);
 }
 
 /// `holdout4.jsonl` scored 0.832 / 7.6 % when first seen (2026-12-04); then tuned on
 /// (counter-signals for translations of a phrase, password-reset flows, script-writing tasks).
+/// 0.927 / 3.0 % since the scores are learned (it trains them).
 #[test]
 fn holdout4_set_stays_at_its_tuned_level() {
-    assert_quality("holdout4.jsonl", 0.83, 0.04);
+    assert_quality("holdout4.jsonl", 0.92, 0.03);
 }
 
 /// `holdout5.jsonl` was written independently (before its author read the rules or the other
 /// sets) and scored once with the rules as committed at 1041699: recall 249/274 = 0.909, false
-/// positives 15/273 = 5.5 %. Not tuned on: nobody read its misses to change the rules.
+/// positives 15/273 = 5.5 %. Not tuned on: nobody read its misses to change the rules, and it
+/// does not train the scores. Since the scores are learned: 0.931 / 4.8 %.
 #[test]
 fn holdout5_unseen_set_does_not_fall_below_its_first_score() {
-    assert_quality("holdout5.jsonl", 0.90, 0.056);
+    assert_quality("holdout5.jsonl", 0.93, 0.048);
 }
 
 /// Read as answers, every labeled set together: injection families are found (the floor
@@ -199,7 +208,7 @@ fn holdout5_unseen_set_does_not_fall_below_its_first_score() {
 #[test]
 fn answers_find_injections_and_leave_benign_text_alone() {
     let (mut injections, mut found, mut negatives, mut flagged) = (0, 0, 0, 0);
-    for file in ["dev.jsonl", "holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl"] {
+    for file in ["dev.jsonl", "holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl", "holdout5.jsonl"] {
         let s = evaluate(file);
         injections += s.injections;
         found += s.injections_found;
@@ -212,6 +221,65 @@ fn answers_find_injections_and_leave_benign_text_alone() {
     assert!(fp <= 0.005, "benign prompts flagged as answers: {flagged}/{negatives} = {fp:.4}");
 }
 
+/// Every labeled set, in the order `features.jsonl` lists them.
+const SETS: &[&str] = &["dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5"];
+
+/// `features.jsonl`: per labeled prompt, its units as the detector sees them (the rules in
+/// each anchored sentence): what `patterns/disclosure.py` fits the rule scores to, and scores
+/// cross-validation on. With `rules`, the rules of that file instead of the built-in ones.
+fn features(rules: Option<&str>) -> String {
+    let set = match rules {
+        Some(path) => {
+            DisclosureSet::from_toml(path, &std::fs::read_to_string(path).expect("rule file")).expect("rules compile")
+        }
+        None => DisclosureSet::builtin().expect("rules compile"),
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/disclosure");
+    let mut out = String::new();
+    for name in SETS {
+        let text = std::fs::read_to_string(root.join(format!("{name}.jsonl"))).expect("labeled set");
+        for (line, row) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+            let v: Value = serde_json::from_str(row).expect("each line is JSON");
+            let units = set.features(v["text"].as_str().expect("text"));
+            let row = serde_json::json!({
+                "set": name,
+                "line": line + 1,
+                "label": v["label"],
+                "family": v["family"],
+                "lang": v["lang"],
+                "units": units,
+            });
+            out.push_str(&row.to_string());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Writes `tests/data/disclosure/features.jsonl` (or `SECRETGATE_FEATURES_OUT`) from the rules
+/// of `SECRETGATE_DISCLOSURE_RULES` (default: the built-in ones), so rules can be tried
+/// without rebuilding: edit `patterns/disclosure.py`, run it, run this, run it again.
+#[test]
+#[ignore = "writes features.jsonl: run when the rules' patterns change"]
+fn write_disclosure_features() {
+    let rules = std::env::var("SECRETGATE_DISCLOSURE_RULES").ok();
+    let out = std::env::var("SECRETGATE_FEATURES_OUT")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/disclosure/features.jsonl").to_owned());
+    std::fs::write(out, features(rules.as_deref())).expect("write features");
+}
+
+/// The scores in `patterns/disclosure.toml` were fitted to `features.jsonl`: it must be what
+/// the rules find now (else: run `write_disclosure_features`, then `patterns/disclosure.py`).
+#[test]
+fn disclosure_features_are_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/disclosure/features.jsonl");
+    let checked_in = std::fs::read_to_string(path).expect("features.jsonl");
+    assert!(
+        features(None) == checked_in,
+        "tests/data/disclosure/features.jsonl is stale: run `cargo test --test it write_disclosure_features -- --ignored`, then python3 patterns/disclosure.py"
+    );
+}
+
 /// `patterns/disclosure.toml` is written by `patterns/disclosure.py`; they must agree.
 #[test]
 fn disclosure_rules_are_generated_from_their_source() {
@@ -222,6 +290,7 @@ fn disclosure_rules_are_generated_from_their_source() {
     std::fs::write(dir.path().join("disclosure.py"), script).expect("copy");
     let Ok(status) = std::process::Command::new("python3")
         .arg(dir.path().join("disclosure.py"))
+        .env("SECRETGATE_FEATURES", root.join("tests/data/disclosure/features.jsonl"))
         .stdout(std::process::Stdio::null())
         .status()
     else {

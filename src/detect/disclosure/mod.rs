@@ -14,6 +14,7 @@
 pub mod answer;
 pub mod decode;
 pub mod normalize;
+mod units;
 
 use regex::Regex;
 
@@ -121,6 +122,17 @@ impl DisclosureSet {
         Ok(DisclosureSet { rules })
     }
 
+    /// The disclosure-request rules of one rule file (rules of other kinds are skipped), e.g.
+    /// to try edited rules without rebuilding. `file` is only used in messages.
+    pub fn from_toml(file: &str, text: &str) -> Result<DisclosureSet, RuleError> {
+        let rules = rules::parse_specs(file, text)?
+            .into_iter()
+            .filter(|s| s.kind == Kind::DisclosureRequest)
+            .map(|spec| compile(file, spec))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(DisclosureSet { rules })
+    }
+
     pub fn rules(&self) -> &[DisclosureRule] {
         &self.rules
     }
@@ -137,39 +149,20 @@ impl DisclosureSet {
     /// [`scan`](Self::scan), judging `text` as written by `side`.
     pub fn scan_side(&self, text: &str, side: Side) -> Vec<DisclosureFinding> {
         let mut out = Vec::new();
-        let n = normalize::normalize(text);
-        // Every finding, and whether it counts in an answer (see [`Side::Answer`]).
+        // Every finding of the text as written (a decoded reading that finds the same request
+        // found no disguise).
         let mut plain: Vec<Span> = Vec::new();
-        self.scan_normalized(&n, &mut |rule, s, e, answer| {
-            let (start, end) = n.raw(s, e);
-            plain.push(Span { start, end });
-            if side == Side::Request || answer {
-                out.push(DisclosureFinding { rule, span: Span { start, end }, decoded: false });
-            }
-        });
-        let mut segments = decode::segments(text);
-        // One level deeper: base64 of base64, hex of a URL-encoded text.
-        let mut nested = Vec::new();
-        for seg in &segments {
-            if matches!(seg.encoding, decode::Encoding::Base64 | decode::Encoding::Hex | decode::Encoding::Percent) {
-                for inner in decode::segments(&seg.text) {
-                    if matches!(
-                        inner.encoding,
-                        decode::Encoding::Base64 | decode::Encoding::Hex | decode::Encoding::Percent
-                    ) {
-                        nested.push(decode::Decoded {
-                            start: seg.start,
-                            end: seg.end,
-                            encoding: seg.encoding,
-                            text: inner.text,
-                        });
+        for (seg, dn) in self.readings(text) {
+            let Some(seg) = seg else {
+                self.scan_normalized(&dn, &mut |rule, s, e, answer| {
+                    let (start, end) = dn.raw(s, e);
+                    plain.push(Span { start, end });
+                    if side == Side::Request || answer {
+                        out.push(DisclosureFinding { rule, span: Span { start, end }, decoded: false });
                     }
-                }
-            }
-        }
-        segments.extend(nested);
-        for seg in segments {
-            let dn = normalize::normalize(&seg.text);
+                });
+                continue;
+            };
             let rot13 = matches!(seg.encoding, decode::Encoding::Rot13 | decode::Encoding::Leet);
             self.scan_normalized(&dn, &mut |rule, s, e, answer| {
                 // ROT13 keeps positions: report the span itself; other decodings report the
@@ -199,6 +192,37 @@ impl DisclosureSet {
         kept
     }
 
+    /// The readings of `text` the rules judge: the text as written (normalized), then each
+    /// decoded segment, one level deeper for base64 of base64 or hex of a URL-encoded text.
+    fn readings(&self, text: &str) -> Vec<(Option<decode::Decoded>, normalize::Normalized)> {
+        let mut segments = decode::segments(text);
+        let mut nested = Vec::new();
+        let layered = |e: decode::Encoding| {
+            matches!(e, decode::Encoding::Base64 | decode::Encoding::Hex | decode::Encoding::Percent)
+        };
+        for seg in &segments {
+            if layered(seg.encoding) {
+                for inner in decode::segments(&seg.text) {
+                    if layered(inner.encoding) {
+                        nested.push(decode::Decoded {
+                            start: seg.start,
+                            end: seg.end,
+                            encoding: seg.encoding,
+                            text: inner.text,
+                        });
+                    }
+                }
+            }
+        }
+        segments.extend(nested);
+        let mut out = vec![(None, normalize::normalize(text))];
+        out.extend(segments.into_iter().map(|seg| {
+            let n = normalize::normalize(&seg.text);
+            (Some(seg), n)
+        }));
+        out
+    }
+
     /// Every rule that matches the normalized `text` (outside its `unless` sentences), with
     /// the matched text: what a finding was made of, for rule authors.
     pub fn explain(&self, text: &str) -> Vec<(String, f64, String)> {
@@ -216,94 +240,38 @@ impl DisclosureSet {
         out
     }
 
-    /// Reports every finding with whether it counts in an answer ([`Side::Answer`]).
+    /// Reports every finding with whether it counts in an answer ([`Side::Answer`]): each
+    /// anchored unit ([`units`]) whose rules' scores sum to 1 or more, reported as the
+    /// strongest positive rule matched in its own sentence, spanning the positive matches
+    /// there.
     fn scan_normalized(&self, n: &normalize::Normalized, found: &mut dyn FnMut(usize, usize, usize, bool)) {
         let t = n.text.as_str();
-        // Signals: (rule, start, end, sentence).
-        let mut signals: Vec<(usize, usize, usize, (usize, usize))> = Vec::new();
-        let mut strong: Vec<(usize, usize, usize)> = Vec::new();
-        for (i, rule) in self.rules.iter().enumerate() {
-            if !rule.keywords.is_empty() && !rule.keywords.iter().any(|k| t.contains(k.as_str())) {
-                continue;
-            }
-            for m in rule.regex.find_iter(t) {
-                let s = sentence(t, m.start(), m.end());
-                if rule.unless.iter().any(|u| u.is_match(&t[s.0..s.1])) {
-                    continue;
-                }
-                if rule.score >= 1.0 {
-                    strong.push((i, m.start(), m.end()));
-                } else {
-                    signals.push((i, m.start(), m.end(), s));
-                }
-            }
-        }
-        // Per sentence: each rule counts once (its own sentence's or the whole text's), and a
-        // sentence with a positive signal of its own and a total of 1 or more is a finding.
-        let text_wide: f64 = {
-            let mut seen = Vec::new();
-            signals
-                .iter()
-                .filter(|(r, ..)| {
-                    self.rules[*r].text_scope && !seen.contains(r) && {
-                        seen.push(*r);
-                        true
-                    }
-                })
-                .map(|(r, ..)| self.rules[*r].score)
-                .sum()
-        };
+        let matches = self.matches_in(t);
         // In an answer, only `answer` evidence counts; an `answer` signal about the whole text
         // (addressed to an AI reader) lets every rule count.
-        let answer_wide = signals.iter().any(|(r, ..)| self.rules[*r].text_scope && self.rules[*r].in_answers);
-        // So does a request hidden by a trick: prose never spells out letters or writes
-        // look-alike letters by accident.
-        let counts = |rules: &[usize], s: usize, e: usize| {
-            answer_wide || rules.iter().any(|&r| self.rules[r].in_answers) || n.disguised(s, e)
-        };
-        // A rule that counts alone still yields to evidence about the whole text (a text about
-        // attacks that quotes one, a code review).
-        for (i, s, e) in strong {
-            // Positive evidence about the whole text (text addressed to an AI inside a
-            // document) offsets the negative (a document task).
-            if self.rules[i].score + text_wide >= 1.0 - 1e-9 {
-                found(i, s, e, counts(&[i], s, e));
+        let answer_wide = matches.iter().any(|m| self.rules[m.rule].text_scope && self.rules[m.rule].in_answers);
+        for unit in self.units(t, &matches) {
+            let total: f64 = unit.rules.iter().map(|&r| self.rules[r].score).sum();
+            if total < 1.0 - 1e-9 {
+                continue;
             }
-        }
-        let mut sentences: Vec<(usize, usize)> =
-            signals.iter().filter(|(r, ..)| !self.rules[*r].text_scope).map(|s| s.3).collect();
-        sentences.sort_unstable();
-        sentences.dedup();
-        for sent in sentences {
-            let mut rules_here: Vec<usize> = Vec::new();
-            let mut anchored = false;
             let (mut start, mut end, mut best) = (usize::MAX, 0, None::<usize>);
-            // The sentence and its neighbours ("I lost the DB password. Give it to me.").
-            let prev = t[..sent.0].char_indices().next_back().map_or(0, |(i, _)| i);
-            let before = sentence(t, prev, prev).0;
-            let next = t[sent.1..].char_indices().nth(1).map_or(t.len(), |(i, _)| sent.1 + i);
-            let after = sentence(t, next, next).1;
-            for &(r, s, e, at) in &signals {
-                let rule = &self.rules[r];
-                let near = at == sent || (at.1 <= sent.0 && at.0 >= before) || (at.0 >= sent.1 && at.1 <= after);
-                if !near || rule.text_scope || rules_here.contains(&r) {
-                    continue;
-                }
-                rules_here.push(r);
-                anchored |= rule.anchor;
-                if rule.score > 0.0 && at == sent {
-                    start = start.min(s);
-                    end = end.max(e);
-                    if best.is_none_or(|b| self.rules[b].score < rule.score) {
-                        best = Some(r);
+            for &k in &unit.own {
+                let m = matches[k];
+                if self.rules[m.rule].score > 0.0 {
+                    start = start.min(m.start);
+                    end = end.max(m.end);
+                    if best.is_none_or(|b| self.rules[b].score < self.rules[m.rule].score) {
+                        best = Some(m.rule);
                     }
                 }
             }
-            let total: f64 = rules_here.iter().map(|&r| self.rules[r].score).sum::<f64>() + text_wide;
             if let Some(rule) = best {
-                if anchored && total >= 1.0 - 1e-9 {
-                    found(rule, start, end, counts(&rules_here, start, end));
-                }
+                // So does a request hidden by a trick: prose never spells out letters or writes
+                // look-alike letters by accident.
+                let counts =
+                    answer_wide || unit.rules.iter().any(|&r| self.rules[r].in_answers) || n.disguised(start, end);
+                found(rule, start, end, counts);
             }
         }
     }

@@ -1,0 +1,118 @@
+//! What a disclosure judgement is made of: per sentence, the rules that match in it, beside
+//! it and anywhere in the text.
+//!
+//! A *unit* is a sentence that holds a match, read with its neighbours ("I lost the DB
+//! password. Give it to me.") and with every text-wide signal (role-play, urgency, text
+//! addressed to an AI). A unit is judged only if an *anchor* rule matches in it or a
+//! neighbour (a credential or the prompt named, an environment dump, a request pattern that
+//! names its object itself), so urgency and a request verb alone ("URGENT: give me three
+//! talking points") never add up to a finding. Its score is the sum of the scores of the
+//! rules in it, each counted once; 1 or more is a finding. The scores are learned from the
+//! labeled sets (`patterns/disclosure.py` fits them to the units of every labeled prompt:
+//! [`DisclosureSet::features`]).
+
+use super::{sentence, DisclosureSet};
+
+/// One rule match in a normalized text, outside its rule's `unless` sentences.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Match {
+    pub rule: usize,
+    pub start: usize,
+    pub end: usize,
+    pub sentence: (usize, usize),
+}
+
+/// A sentence with a match, and what counts in it.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Unit {
+    /// Indices into the matches: those in the sentence itself.
+    pub own: Vec<usize>,
+    /// Every rule that counts here (its own, its neighbours', text-wide ones), once each,
+    /// sorted.
+    pub rules: Vec<usize>,
+}
+
+impl DisclosureSet {
+    /// Every match of every rule in the normalized text `t`, in rule order.
+    pub(super) fn matches_in(&self, t: &str) -> Vec<Match> {
+        let mut out = Vec::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            if !rule.keywords.is_empty() && !rule.keywords.iter().any(|k| t.contains(k.as_str())) {
+                continue;
+            }
+            for m in rule.regex.find_iter(t) {
+                let s = sentence(t, m.start(), m.end());
+                if rule.unless.iter().any(|u| u.is_match(&t[s.0..s.1])) {
+                    continue;
+                }
+                out.push(Match { rule: i, start: m.start(), end: m.end(), sentence: s });
+            }
+        }
+        out
+    }
+
+    /// The anchored units of the normalized text `t`, given its matches.
+    pub(super) fn units(&self, t: &str, matches: &[Match]) -> Vec<Unit> {
+        let mut text_wide: Vec<usize> =
+            matches.iter().filter(|m| self.rules[m.rule].text_scope).map(|m| m.rule).collect();
+        text_wide.sort_unstable();
+        text_wide.dedup();
+        let mut sentences: Vec<(usize, usize)> =
+            matches.iter().filter(|m| !self.rules[m.rule].text_scope).map(|m| m.sentence).collect();
+        sentences.sort_unstable();
+        sentences.dedup();
+        let mut out = Vec::new();
+        for sent in sentences {
+            // The sentence and its neighbours.
+            let prev = t[..sent.0].char_indices().next_back().map_or(0, |(i, _)| i);
+            let before = sentence(t, prev, prev).0;
+            let next = t[sent.1..].char_indices().nth(1).map_or(t.len(), |(i, _)| sent.1 + i);
+            let after = sentence(t, next, next).1;
+            let mut unit = Unit { own: Vec::new(), rules: text_wide.clone() };
+            let mut anchored = false;
+            for (k, m) in matches.iter().enumerate() {
+                let rule = &self.rules[m.rule];
+                if rule.text_scope {
+                    continue;
+                }
+                let at = m.sentence;
+                let own = at == sent;
+                let near = own || (at.1 <= sent.0 && at.0 >= before) || (at.0 >= sent.1 && at.1 <= after);
+                if !near {
+                    continue;
+                }
+                if own {
+                    unit.own.push(k);
+                }
+                anchored |= rule.anchor;
+                if !unit.rules.contains(&m.rule) {
+                    unit.rules.push(m.rule);
+                }
+            }
+            if anchored {
+                unit.rules.sort_unstable();
+                out.push(unit);
+            }
+        }
+        out
+    }
+
+    /// The units of `text` as the judgement sees them — of the text as written and of every
+    /// decoded segment — each as (the rules matched in the sentence itself, every rule that
+    /// counts in it), by rule id: the features the scores are fitted to.
+    pub fn features(&self, text: &str) -> Vec<(Vec<&str>, Vec<&str>)> {
+        let mut out = Vec::new();
+        for reading in self.readings(text) {
+            let t = reading.1.text.as_str();
+            let matches = self.matches_in(t);
+            for unit in self.units(t, &matches) {
+                let mut own: Vec<&str> = unit.own.iter().map(|&k| self.rules[matches[k].rule].id.as_str()).collect();
+                own.sort_unstable();
+                own.dedup();
+                let all = unit.rules.iter().map(|&r| self.rules[r].id.as_str()).collect();
+                out.push((own, all));
+            }
+        }
+        out
+    }
+}
