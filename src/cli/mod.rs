@@ -258,7 +258,8 @@ fn list(args: &RuleArgs) -> anyhow::Result<i32> {
 
 fn check(args: &CheckArgs) -> anyhow::Result<i32> {
     let (set, report) = args.rules.load_with_report()?;
-    let (summary, problems) = detect::check::check(&set);
+    // Notes (how an engine other than the regex engine searches a rule) are no problems.
+    let (summary, problems, notes) = detect::check::check_with_notes(&set);
     // A rule a gitleaks import skipped is a warning (an error under --strict).
     let skipped = report.skipped();
     let errors = problems.iter().filter(|p| p.severity == Severity::Error || args.strict).count()
@@ -273,6 +274,9 @@ fn check(args: &CheckArgs) -> anyhow::Result<i32> {
     let request_problems = detect::disclosure::check(&disclosure);
     let mut err = std::io::stderr().lock();
     for n in &report.notices {
+        let _ = writeln!(err, "{n}");
+    }
+    for n in &notes {
         let _ = writeln!(err, "{n}");
     }
     for p in &problems {

@@ -56,6 +56,13 @@ pub struct Summary {
 /// Built with the `hyperscan` feature, every example and negative example is also scanned by
 /// the hyperscan engine, whose findings must equal the regex engine's.
 pub fn check(set: &RuleSet) -> (Summary, Vec<Problem>) {
+    let (summary, problems, _) = check_with_notes(set);
+    (summary, problems)
+}
+
+/// [`check`], and the [`notes`] of the same engines (built once: a hyperscan database of the
+/// built-in rules takes seconds to compile).
+pub fn check_with_notes(set: &RuleSet) -> (Summary, Vec<Problem>, Vec<Note>) {
     let mut problems = Vec::new();
     let mut summary = Summary { rules: set.len(), ..Summary::default() };
     let engines = Engines::new(set, &mut problems);
@@ -118,28 +125,13 @@ pub fn check(set: &RuleSet) -> (Summary, Vec<Problem>) {
             }
         }
     }
-    (summary, problems)
+    (summary, problems, engines.notes(set))
 }
 
 /// Notes on the set's rules: built with the `hyperscan` feature, the rules the hyperscan engine
 /// cannot take and searches through their keywords, and why. Empty otherwise.
 pub fn notes(set: &RuleSet) -> Vec<Note> {
-    #[cfg(feature = "hyperscan")]
-    {
-        let Ok(hs) = super::hyperscan::HyperscanScanner::new(set) else { return Vec::new() };
-        hs.fallbacks()
-            .iter()
-            .map(|f| {
-                let r = set.rule(f.rule);
-                Note { file: r.origin.clone(), rule: r.id.clone(), message: f.describe(set) }
-            })
-            .collect()
-    }
-    #[cfg(not(feature = "hyperscan"))]
-    {
-        let _ = set;
-        Vec::new()
-    }
+    Engines::new(set, &mut Vec::new()).notes(set)
 }
 
 /// The engines besides the regex engine this build has, each checked against it.
@@ -171,6 +163,23 @@ impl<'a> Engines<'a> {
     #[cfg(not(feature = "hyperscan"))]
     fn new(_: &'a RuleSet, _: &mut Vec<Problem>) -> Engines<'a> {
         Engines { set: std::marker::PhantomData }
+    }
+
+    /// How the engines search the rules, where it is not the regex engine's way.
+    fn notes(&self, set: &RuleSet) -> Vec<Note> {
+        #[cfg(feature = "hyperscan")]
+        if let Some(hs) = &self.hyperscan {
+            return hs
+                .fallbacks()
+                .iter()
+                .map(|f| {
+                    let r = set.rule(f.rule);
+                    Note { file: r.origin.clone(), rule: r.id.clone(), message: f.describe(set) }
+                })
+                .collect();
+        }
+        let _ = set;
+        Vec::new()
     }
 
     /// The name of an engine whose findings on `hay` differ from the regex engine's `found`.

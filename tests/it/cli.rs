@@ -218,6 +218,30 @@ fn rules_check_warns_on_unbounded_rules_and_fails_in_strict_mode() {
     assert_eq!(run(true).status.code(), Some(1));
 }
 
+/// Built with the hyperscan engine, `rules check` names the rules it cannot take (they fall
+/// back to the regex engine's keyword search) as notes: no problem, even under `--strict`.
+#[test]
+#[cfg(feature = "hyperscan")]
+fn rules_check_notes_the_rules_hyperscan_cannot_take() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("accents.toml");
+    let rule = |id: &str, regex: &str, keyword: &str, example: &str, negative: &str| {
+        format!(
+            "[[rules]]\nid = {id:?}\ntitle = \"t\"\nregex = '''{regex}'''\nkeywords = [{keyword:?}]\nconfidence = \"low\"\nexamples = [{example:?}]\nnegative_examples = [{negative:?}]\n\n"
+        )
+    };
+    let rules = rule("accented-token", "(?u)acc_[à-ÿ]{4}", "acc_", "acc_éèêë", "acc_abcd")
+        + &rule("plain-token", "pln_[a-z]{4}", "pln_", "pln_abcd", "pln_ABCD");
+    std::fs::write(&path, rules).expect("write");
+    let out = sg().args(["rules", "check", "--strict", "--no-builtin", "--rules"]).arg(&path).output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).replace(&path.display().to_string(), "accents.toml");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    insta::assert_snapshot!(stderr, @r"
+    note: accents.toml: rule `accented-token`: hyperscan engine: searched through its keywords, as by the regex engine: the regex has a Unicode class with non-ASCII characters
+    checked 2 rules, 2 examples, 2 negative examples: 0 problems (0 warnings, strict)
+    ");
+}
+
 #[test]
 fn builtin_rules_pass_rules_check_strict() {
     let out = sg().args(["rules", "check", "--strict"]).output().expect("runs");
