@@ -147,6 +147,23 @@ th{background:#f4f4f4}td.l,th.l{text-align:left}code{font-size:13px}
         );
     }
     h.push_str("</table>");
+    for r in &report.results {
+        if let Some(db) = &r.build.hyperscan {
+            let _ = write!(
+                h,
+                "<p class=note>{}: build includes the hyperscan database, {:.2} s and {:.1} MB (scratch {:.1} MB per scanning thread); {} rules searched through their keywords{}.</p>",
+                esc(&label(r)),
+                db.seconds,
+                db.database_bytes as f64 / 1e6,
+                db.scratch_bytes as f64 / 1e6,
+                db.fallbacks.len(),
+                if db.fallbacks.is_empty() { String::new() } else { format!(" ({})", esc(&db.fallbacks.join(", "))) }
+            );
+        }
+    }
+    if report.results.iter().any(|r| !r.engine.streams()) && !report.config.deltas.is_empty() {
+        h.push_str("<p class=note>Stream figures are the regex engine's only: secretgate streams with it whatever engine scans whole texts.</p>");
+    }
 
     // Charts.
     h.push_str("<h2>Throughput</h2>");

@@ -11,8 +11,10 @@
 //! build time and memory of the compiled set. [`Report`] is the result; its JSON form is the
 //! stable schema documented in `docs/bench.md`; [`html`] renders it as a self-contained page.
 //!
-//! Streaming always runs on the regex engine (the incremental scan is built on it); with
-//! another engine its streaming figures repeat the regex engine's.
+//! Every figure of a row is measured with that row's engine. Streams always run on the regex
+//! engine (the incremental scan is built on it, whatever engine scans whole texts), so only
+//! regex rows have streaming figures; a hyperscan row's are empty rather than a copy that
+//! would read as hyperscan's.
 
 pub mod corpus;
 pub mod html;
@@ -46,7 +48,23 @@ impl Engine {
             Engine::Hyperscan => "hyperscan",
         }
     }
+
+    /// An error naming the missing cargo feature when this build lacks the engine.
+    pub fn available(self) -> anyhow::Result<()> {
+        if self == Engine::Hyperscan && !cfg!(feature = "hyperscan") {
+            anyhow::bail!(NO_HYPERSCAN);
+        }
+        Ok(())
+    }
+
+    /// Whether the engine's rows get streaming figures (streams run on the regex engine only).
+    pub fn streams(self) -> bool {
+        self == Engine::Regex
+    }
 }
+
+const NO_HYPERSCAN: &str =
+    "the hyperscan engine is not in this build: build secretgate with `--features hyperscan` (needs libhyperscan-dev)";
 
 /// A compiled pattern set and what building it cost.
 pub struct PatternSet {
@@ -61,10 +79,27 @@ pub struct PatternSet {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Build {
-    /// Compiling the rules, the set and its streaming plan.
+    /// Compiling everything the engine scans with: the rules, the set and its streaming plan,
+    /// and for the hyperscan engine its database too (which needs the set: it confirms with
+    /// the rules' regexes).
     pub seconds: f64,
     /// Growth of the process's resident memory while building (Linux; `null` elsewhere).
     pub rss_bytes: Option<u64>,
+    /// The hyperscan engine's own part of the above (`null` for the regex engine).
+    pub hyperscan: Option<DatabaseBuild>,
+}
+
+/// Compiling the hyperscan database of a set.
+#[derive(Clone, Debug, Serialize)]
+pub struct DatabaseBuild {
+    pub seconds: f64,
+    pub rss_bytes: Option<u64>,
+    /// The database's size as hyperscan counts it.
+    pub database_bytes: usize,
+    /// One scratch space (one per thread scanning at once).
+    pub scratch_bytes: usize,
+    /// Rules hyperscan cannot take, searched through their keywords as by the regex engine.
+    pub fallbacks: Vec<String>,
 }
 
 /// Loads and compiles a pattern set: `builtin`, or a rule file or directory (our format or a
@@ -86,11 +121,8 @@ pub fn load_set(spec: &str) -> anyhow::Result<PatternSet> {
     let set = RuleSet::new(rules)?;
     set.prepare_streaming();
     let seconds = started.elapsed().as_secs_f64();
-    let rss_bytes = match (rss, resident_bytes()) {
-        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
-        _ => None,
-    };
-    Ok(PatternSet { name, source, rules: Arc::new(set), build: Build { seconds, rss_bytes }, notices })
+    let rss_bytes = growth(rss);
+    Ok(PatternSet { name, source, rules: Arc::new(set), build: Build { seconds, rss_bytes, hyperscan: None }, notices })
 }
 
 /// The process's resident memory (`/proc/self/statm`), where there is one.
@@ -150,6 +182,7 @@ pub struct SetResult {
     pub build: Build,
     pub notices: Vec<String>,
     pub one_shot: Throughput,
+    /// Empty for engines that do not stream ([`Engine::streams`]).
     pub streaming: Vec<Streaming>,
     /// `null` when the corpus has no labels.
     pub quality: Option<Quality>,
@@ -177,7 +210,7 @@ pub struct Streaming {
     pub delta: usize,
     pub seconds: f64,
     pub mb_per_s: f64,
-    /// Streaming time over one-shot time (same engine for both: regex).
+    /// Streaming time over one-shot time (both on the regex engine).
     pub cost_vs_one_shot: f64,
     /// Bytes held back after each push.
     pub held_bytes: Spread,
@@ -247,10 +280,35 @@ pub struct RuleCost {
 /// One-shot scanning of a document by an engine.
 type Scan<'a> = Box<dyn Fn(&[u8], &mut Scratch, &mut Vec<Finding>) + 'a>;
 
-fn scanner(set: &RuleSet, engine: Engine) -> anyhow::Result<Scan<'_>> {
+/// The engine's scanner over `set`, and for the hyperscan engine what building it cost.
+fn scanner(set: &RuleSet, engine: Engine) -> anyhow::Result<(Scan<'_>, Option<DatabaseBuild>)> {
     match engine {
-        Engine::Regex => Ok(Box::new(move |text, scratch, out| set.scan_with(text, scratch, out))),
-        Engine::Hyperscan => anyhow::bail!("the hyperscan engine is not available in this build"),
+        Engine::Regex => Ok((Box::new(move |text, scratch, out| set.scan_with(text, scratch, out)), None)),
+        #[cfg(feature = "hyperscan")]
+        Engine::Hyperscan => {
+            use crate::detect::hyperscan::HyperscanScanner;
+            let rss = resident_bytes();
+            let started = Instant::now();
+            let hs = HyperscanScanner::new(set)?;
+            let built = DatabaseBuild {
+                seconds: started.elapsed().as_secs_f64(),
+                rss_bytes: growth(rss),
+                database_bytes: hs.database_bytes(),
+                scratch_bytes: hs.scratch_bytes(),
+                fallbacks: hs.fallbacks().iter().map(|f| set.rule(f.rule).id.clone()).collect(),
+            };
+            Ok((Box::new(move |text, scratch, out| hs.scan_with(text, scratch, out)), Some(built)))
+        }
+        #[cfg(not(feature = "hyperscan"))]
+        Engine::Hyperscan => anyhow::bail!(NO_HYPERSCAN),
+    }
+}
+
+/// Growth of the resident memory since `before`.
+fn growth(before: Option<u64>) -> Option<u64> {
+    match (before, resident_bytes()) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+        _ => None,
     }
 }
 
@@ -261,38 +319,41 @@ pub fn run(
     config: &Config,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> anyhow::Result<Report> {
-    let steps_per = 3 + config.deltas.len();
-    let total = sets.len() * config.engines.len() * steps_per;
+    for &engine in &config.engines {
+        engine.available()?;
+    }
+    // Steps per set: build, one-shot, quality and rule cost per engine, and a streaming run
+    // per delta size for the engines that stream.
+    let per_set: usize = config.engines.iter().map(|e| 4 + if e.streams() { config.deltas.len() } else { 0 }).sum();
+    let total = sets.len() * per_set;
     let mut done = 0;
     let mut results = Vec::new();
     for set in sets {
-        // Streaming runs on the regex engine whatever the one-shot engine: measured once per set.
-        let mut streaming: Option<Vec<Streaming>> = None;
         for &engine in &config.engines {
             let mut step = |stage: &'static str, done: &mut usize| {
                 progress(Progress { set: &set.name, engine, stage, done: *done, total });
                 *done += 1;
             };
-            let scan = scanner(&set.rules, engine)?;
+            step("build", &mut done);
+            let (scan, database) = scanner(&set.rules, engine)?;
+            let mut build = set.build.clone();
+            if let Some(db) = &database {
+                build.seconds += db.seconds;
+                build.rss_bytes = build.rss_bytes.zip(db.rss_bytes).map(|(a, b)| a + b);
+            }
+            build.hyperscan = database;
             step("one-shot", &mut done);
             let (one_shot, findings) = one_shot(&scan, corpus, config.repeat);
+            drop(scan);
             step("quality", &mut done);
             let (quality, false_positives, misses) = quality(&set.rules, corpus, &findings);
-            let runs = match &streaming {
-                Some(s) => {
-                    done += config.deltas.len();
-                    s.clone()
+            let mut streaming = Vec::new();
+            if engine.streams() {
+                for &delta in &config.deltas {
+                    step("streaming", &mut done);
+                    streaming.push(stream(&set.rules, corpus, delta, one_shot.seconds));
                 }
-                None => {
-                    let mut runs = Vec::new();
-                    for &delta in &config.deltas {
-                        step("streaming", &mut done);
-                        runs.push(stream(&set.rules, corpus, delta, one_shot.seconds));
-                    }
-                    streaming = Some(runs.clone());
-                    runs
-                }
-            };
+            }
             step("rule cost", &mut done);
             let rule_cost = rule_cost(&set.rules, engine, corpus, config.repeat)?;
             results.push(SetResult {
@@ -300,10 +361,10 @@ pub fn run(
                 source: set.source.clone(),
                 engine,
                 rules: set.rules.len(),
-                build: set.build.clone(),
+                build,
                 notices: set.notices.clone(),
                 one_shot,
-                streaming: runs,
+                streaming,
                 quality,
                 false_positives,
                 misses,
@@ -489,7 +550,7 @@ fn rule_cost(set: &RuleSet, engine: Engine, corpus: &Corpus, repeat: usize) -> a
     let mut costs = Vec::new();
     for rule in set.rules() {
         let alone = RuleSet::new(vec![rule.clone()])?;
-        let scan = scanner(&alone, engine)?;
+        let (scan, _) = scanner(&alone, engine)?;
         // A scratch holds caches of one set's regexes: one per set.
         let mut scratch = Scratch::default();
         let mut out = Vec::new();

@@ -24,7 +24,7 @@ fn fixture() -> (PatternSet, Corpus) {
         name: "fixture".into(),
         source: "test".into(),
         rules: Arc::new(rules),
-        build: Build { seconds: 0.0, rss_bytes: None },
+        build: Build { seconds: 0.0, rss_bytes: None, hyperscan: None },
         notices: vec![],
     };
     (pattern_set, Corpus { source: "fixture".into(), documents, labeled: true })
@@ -130,4 +130,32 @@ fn sets_load_from_builtin_and_files_with_their_cost() {
     assert!(set.build.seconds > 0.0);
     let err = load_set(&dir.path().join("missing.toml").display().to_string());
     assert!(err.is_err());
+}
+
+#[test]
+#[cfg(feature = "hyperscan")]
+fn both_engines_find_the_same_and_only_regex_streams() {
+    let (set, corpus) = fixture();
+    let config = Config { engines: vec![Engine::Regex, Engine::Hyperscan], ..config() };
+    let report = run(&[set], &corpus, &config, &mut |_| {}).expect("runs");
+    let [regex, hs] = &report.results[..] else { panic!("two rows: {}", report.results.len()) };
+    assert_eq!((regex.engine, hs.engine), (Engine::Regex, Engine::Hyperscan));
+    assert_eq!(regex.one_shot.findings, hs.one_shot.findings);
+    let (a, b) = (regex.quality.as_ref().expect("labeled"), hs.quality.as_ref().expect("labeled"));
+    assert_eq!((a.found, a.findings, a.true_positives), (b.found, b.findings, b.true_positives));
+    assert_eq!(regex.streaming.len(), 2);
+    assert!(hs.streaming.is_empty(), "streams run on the regex engine: no figures for hyperscan");
+    let db = hs.build.hyperscan.as_ref().expect("the database's cost");
+    assert!(db.database_bytes > 0 && db.fallbacks.is_empty());
+    assert!(hs.build.seconds >= db.seconds && regex.build.hyperscan.is_none());
+    assert_eq!(hs.rule_cost.len(), 1);
+}
+
+#[test]
+#[cfg(not(feature = "hyperscan"))]
+fn hyperscan_without_the_feature_is_a_clear_error() {
+    let (set, corpus) = fixture();
+    let config = Config { engines: vec![Engine::Hyperscan], ..config() };
+    let err = run(&[set], &corpus, &config, &mut |_| {}).expect_err("no hyperscan in this build");
+    assert!(err.to_string().contains("--features hyperscan"), "{err}");
 }

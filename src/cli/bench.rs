@@ -28,8 +28,10 @@ pub(crate) struct BenchArgs {
     /// Seed of the generated corpus.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    #[arg(long, value_enum, default_value_t = EngineArg::Regex)]
-    engine: EngineArg,
+    /// Engines, comma-separated (`both`: regex and hyperscan). Hyperscan needs a build with
+    /// `--features hyperscan`.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "regex")]
+    engine: Vec<EngineArg>,
     /// Stream delta sizes in characters, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "4")]
     delta: Vec<usize>,
@@ -65,11 +67,23 @@ pub(crate) fn bench(args: &BenchArgs) -> anyhow::Result<i32> {
     if args.delta.contains(&0) {
         anyhow::bail!("--delta: sizes are at least 1 character");
     }
-    let engines = match args.engine {
-        EngineArg::Regex => vec![Engine::Regex],
-        EngineArg::Hyperscan => vec![Engine::Hyperscan],
-        EngineArg::Both => vec![Engine::Regex, Engine::Hyperscan],
-    };
+    let mut engines = Vec::new();
+    for arg in &args.engine {
+        let these: &[Engine] = match arg {
+            EngineArg::Regex => &[Engine::Regex],
+            EngineArg::Hyperscan => &[Engine::Hyperscan],
+            EngineArg::Both => &[Engine::Regex, Engine::Hyperscan],
+        };
+        for &e in these {
+            if !engines.contains(&e) {
+                engines.push(e);
+            }
+        }
+    }
+    // Before the corpus and the sets are built: a missing engine is a usage error.
+    for e in &engines {
+        e.available().context("--engine")?;
+    }
     let corpus = match &args.corpus {
         Some(path) => bench::corpus::load(path)?,
         None => bench::corpus::generate(args.seed, args.generate.unwrap_or(DEFAULT_DOCUMENTS)),
@@ -193,6 +207,24 @@ fn table(report: &Report) -> String {
     }
     for r in &report.results {
         out.push_str(&format!("\n{} × {}\n", r.set, r.engine.name()));
+        if let Some(db) = &r.build.hyperscan {
+            out.push_str(&format!(
+                "  hyperscan database: {:.2} s to compile, {:.1} MB (scratch {:.1} MB per scanning thread); build s and MB above include the rule set it confirms with\n",
+                db.seconds,
+                db.database_bytes as f64 / 1e6,
+                db.scratch_bytes as f64 / 1e6
+            ));
+            if !db.fallbacks.is_empty() {
+                out.push_str(&format!(
+                    "  {} rules searched through their keywords (hyperscan cannot take them; `secretgate rules check` says why): {}\n",
+                    db.fallbacks.len(),
+                    db.fallbacks.join(", ")
+                ));
+            }
+        }
+        if !r.engine.streams() && !report.config.deltas.is_empty() {
+            out.push_str("  stream: not measured: secretgate streams with the regex engine whatever engine scans whole texts (see the set × regex row: `--engine both`)\n");
+        }
         for s in &r.streaming {
             out.push_str(&format!(
                 "  stream, {}-char deltas: {:.1} MB/s ({:.2}× one-shot time); held bytes mean {:.1} p99 {} max {}; release delay (pushes) median {} p99 {} max {}\n",

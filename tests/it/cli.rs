@@ -489,9 +489,45 @@ mod bench {
         let (code, _, stderr) = bench(&["--generate", "5", "--delta", "0"]);
         assert_eq!(code, 2);
         assert!(stderr.contains("--delta"), "{stderr}");
-        // The bench does not drive a hyperscan engine yet: asking for one is an error.
-        let (code, _, stderr) = bench(&["--generate", "5", "--engine", "hyperscan"]);
+        // A build without the hyperscan engine says which feature it lacks.
+        let (code, _, stderr) = bench(&["--generate", "5", "--repeat", "1", "--engine", "hyperscan"]);
+        if cfg!(feature = "hyperscan") {
+            assert_eq!(code, 0, "{stderr}");
+        } else {
+            assert_eq!(code, 2);
+            assert!(stderr.contains("--features hyperscan"), "{stderr}");
+        }
+        let (code, _, stderr) = bench(&["--generate", "5", "--engine", "regex,nonesuch"]);
         assert_eq!(code, 2);
-        assert!(stderr.contains("hyperscan"), "{stderr}");
+        assert!(stderr.contains("nonesuch"), "{stderr}");
+    }
+
+    /// Both engines on one generated corpus: the same findings, so the same quality; every
+    /// row names its engine; streams are measured on the regex row only.
+    #[test]
+    #[cfg(feature = "hyperscan")]
+    fn both_engines_agree_in_json() {
+        for engines in ["both", "regex,hyperscan"] {
+            let (code, stdout, stderr) =
+                bench(&["--generate", "60", "--engine", engines, "--repeat", "1", "--format", "json"]);
+            assert_eq!(code, 0, "{stderr}");
+            let v: Value = serde_json::from_str(&stdout).expect("JSON");
+            assert_eq!(v["config"]["engines"], serde_json::json!(["regex", "hyperscan"]));
+            let results = v["results"].as_array().expect("results");
+            let names: Vec<&str> = results.iter().map(|r| r["engine"].as_str().expect("engine")).collect();
+            assert_eq!(names, ["regex", "hyperscan"]);
+            let (regex, hs) = (&results[0], &results[1]);
+            assert!(regex["quality"]["findings"].as_u64().is_some_and(|n| n > 20), "{}", regex["quality"]);
+            assert_eq!(regex["quality"], hs["quality"], "same findings, same recall and precision");
+            assert_eq!(regex["one_shot"]["findings"], hs["one_shot"]["findings"]);
+            assert_eq!(regex["false_positives"], hs["false_positives"]);
+            assert_eq!(regex["misses"], hs["misses"]);
+            assert_eq!(regex["streaming"].as_array().map(Vec::len), Some(1));
+            assert_eq!(hs["streaming"], serde_json::json!([]), "streams run on the regex engine");
+            assert!(regex["build"]["hyperscan"].is_null());
+            assert!(hs["build"]["hyperscan"]["database_bytes"].as_u64().is_some_and(|n| n > 0));
+            assert_eq!(hs["build"]["hyperscan"]["fallbacks"], serde_json::json!([]));
+            assert_eq!(hs["rule_cost"].as_array().map(Vec::len), Some(10));
+        }
     }
 }

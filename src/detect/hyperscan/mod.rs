@@ -258,6 +258,18 @@ impl<'a> HyperscanScanner<'a> {
         &self.fallbacks
     }
 
+    /// Bytes of the compiled database (hyperscan's own count; 0 when there is none).
+    pub fn database_bytes(&self) -> usize {
+        self.db.as_ref().and_then(|db| db.size().ok()).unwrap_or(0)
+    }
+
+    /// Bytes of one hyperscan scratch space (one per thread scanning at once; 0 without a
+    /// database, or while every scratch space of the pool is in use).
+    pub fn scratch_bytes(&self) -> usize {
+        let spare = self.scratches.lock().ok().and_then(|s| s.first().and_then(|s| s.size().ok()));
+        spare.unwrap_or(0)
+    }
+
     /// Findings in `hay`, sorted by start: what [`RuleSet::scan`] returns. Allocates; hot
     /// paths use [`HyperscanScanner::scan_with`].
     pub fn scan(&self, hay: &[u8]) -> Vec<Finding> {
