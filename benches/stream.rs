@@ -10,6 +10,10 @@
 //! and each byte's release delay in pushes (median, p99, max).
 //!
 //! `cargo bench --bench stream`; `SECRETGATE_BENCH_MB` sets the text size (default 1).
+//!
+//! `cargo bench --features hyperscan --bench stream` adds `hyperscan::*`: what hyperscan would
+//! cost per delta as a stream's candidate pass, beside the regex redactor's push over the same
+//! deltas (`docs/benchmarks.md` records the figures and the choice).
 
 use std::{
     cell::RefCell,
@@ -33,17 +37,22 @@ fn main() {
     for kind in KINDS {
         report(kind);
     }
+    #[cfg(feature = "hyperscan")]
+    hyperscan::report();
     divan::main();
 }
 
-fn rules() -> Arc<RuleSet> {
+fn shared_rules() -> &'static Arc<RuleSet> {
     static SET: OnceLock<Arc<RuleSet>> = OnceLock::new();
     SET.get_or_init(|| {
         let set = RuleSet::builtin().expect("built-in rules");
         set.prepare_streaming();
         Arc::new(set)
     })
-    .clone()
+}
+
+fn rules() -> Arc<RuleSet> {
+    shared_rules().clone()
 }
 
 fn text(kind: &str) -> &'static str {
@@ -211,4 +220,160 @@ fn steady_push(bencher: Bencher, kind: &str) {
         *i = (*i + 1) % deltas.len();
         r.push(black_box(deltas[*i])).text.len()
     });
+}
+
+/// Hyperscan as a stream's candidate pass, per delta, beside the regex redactor's push over
+/// the same deltas (`regex_push`: `stream` above, counted per delta):
+/// - `block_over_window`: `HyperscanScanner::candidates_only` in block mode over the bytes the
+///   regex redactor held before the delta plus the delta — a lower bound for any design that
+///   rescans its holdback window in block mode (it would hold at least as much, and still
+///   need the regex stage and a release bound);
+/// - `streaming_mode`: one hyperscan stream per text, state carried from delta to delta, each
+///   delta scanned once for match ends (`StreamingPass`) — the candidate pass alone, without
+///   the keyword-prefix holds and undecided starts the release bound also needs.
+///
+/// `*_keywords`: the same with `Mode::Keywords` (hyperscan finds the keywords only, the
+/// frontier's input). Before the timings: each streaming database's size, compile time and
+/// per-stream state (`hs_stream_size`), and that state for 1,000 open streams.
+#[cfg(feature = "hyperscan")]
+mod hyperscan {
+    use std::time::Instant;
+
+    use divan::counter::ItemsCount;
+    use secretgate::detect::hyperscan::{HyperscanScanner, Mode, StreamingPass};
+
+    use super::*;
+
+    const MODES: [Mode; 2] = [Mode::Regexes, Mode::Keywords];
+
+    fn scanner(mode: Mode) -> &'static HyperscanScanner<'static> {
+        static SCANNERS: [OnceLock<HyperscanScanner<'static>>; 2] = [OnceLock::new(), OnceLock::new()];
+        SCANNERS[usize::from(mode == Mode::Keywords)]
+            .get_or_init(|| HyperscanScanner::with_mode(shared_rules(), mode).expect("database"))
+    }
+
+    fn pass(mode: Mode) -> &'static StreamingPass {
+        static PASSES: [OnceLock<StreamingPass>; 2] = [OnceLock::new(), OnceLock::new()];
+        PASSES[usize::from(mode == Mode::Keywords)]
+            .get_or_init(|| scanner(mode).streaming_pass().expect("streaming database"))
+    }
+
+    pub(super) fn report() {
+        let _ = shared_rules();
+        for mode in MODES {
+            let started = Instant::now();
+            let hs = scanner(mode);
+            let block = started.elapsed().as_secs_f64();
+            let started = Instant::now();
+            let pass = pass(mode);
+            let streaming = started.elapsed().as_secs_f64();
+            println!(
+                "hyperscan {mode:?}: block database {:.1} MB ({block:.2} s), scratch {:.1} KB | streaming database {:.1} MB ({streaming:.2} s), stream state {} bytes per stream, {:.2} MB for 1,000 open streams",
+                hs.database_bytes() as f64 / 1e6,
+                hs.scratch_bytes() as f64 / 1e3,
+                pass.database_bytes() as f64 / 1e6,
+                pass.stream_bytes(),
+                pass.stream_bytes() as f64 * 1000.0 / 1e6,
+            );
+        }
+    }
+
+    /// Per delta, the bytes a block-mode rescan would cover: from the first byte the regex
+    /// redactor still held before the delta to the delta's end.
+    fn windows(kind: &str) -> Vec<(usize, usize)> {
+        let text = text(kind);
+        let mut r = StreamRedactor::new(rules(), Policy::default());
+        let mut end = 0;
+        let mut out = Vec::new();
+        for d in deltas(text) {
+            let start = r.released();
+            end += d.len();
+            out.push((start, end));
+            let _ = r.push(d);
+        }
+        out
+    }
+
+    #[divan::bench(args = KINDS, sample_count = 10, sample_size = 1)]
+    fn regex_push(bencher: Bencher, kind: &str) {
+        let (set, hay) = (rules(), text(kind));
+        let deltas = deltas(hay);
+        bencher.counter(ItemsCount::new(deltas.len())).bench_local(|| {
+            let mut r = StreamRedactor::new(set.clone(), Policy::default());
+            let mut n = 0;
+            for d in &deltas {
+                n += r.push(black_box(d)).text.len();
+            }
+            n + r.finish().text.len()
+        });
+    }
+
+    fn block(bencher: Bencher, kind: &str, mode: Mode) {
+        let (hs, hay) = (scanner(mode), text(kind));
+        let windows = windows(kind);
+        let mut scratch = Scratch::default();
+        bencher.counter(ItemsCount::new(windows.len())).bench_local(|| {
+            let mut n = 0;
+            for &(start, end) in &windows {
+                n += hs.candidates_only(black_box(&hay.as_bytes()[start..end]), &mut scratch);
+            }
+            n
+        });
+    }
+
+    fn streaming(bencher: Bencher, kind: &str, mode: Mode) {
+        let (pass, hay) = (pass(mode), text(kind));
+        let deltas = deltas(hay);
+        let mut ends = Vec::new();
+        bencher.counter(ItemsCount::new(deltas.len())).bench_local(|| {
+            ends.clear();
+            let mut stream = pass.open().expect("stream");
+            for d in &deltas {
+                stream.push(black_box(d.as_bytes()), &mut ends).expect("scan");
+            }
+            stream.finish(&mut ends).expect("close");
+            ends.len()
+        });
+    }
+
+    /// What both hyperscan benches pay per delta for their scratch space: one uncontended
+    /// lock to take it from the pool and one to give it back (here a pool of boxes; a design
+    /// with a scratch per thread would not pay it).
+    #[divan::bench(args = KINDS, sample_count = 10, sample_size = 1)]
+    fn baseline_scratch_pool(bencher: Bencher, kind: &str) {
+        let deltas = deltas(text(kind));
+        let pool = std::sync::Mutex::new(vec![Box::new(0u64)]);
+        bencher.counter(ItemsCount::new(deltas.len())).bench_local(|| {
+            let mut n = 0;
+            for d in &deltas {
+                let Some(mut s) = pool.lock().ok().and_then(|mut p| p.pop()) else { continue };
+                *s += black_box(d.len() as u64);
+                n += *s;
+                if let Ok(mut p) = pool.lock() {
+                    p.push(s);
+                }
+            }
+            n
+        });
+    }
+
+    #[divan::bench(args = KINDS, sample_count = 10, sample_size = 1)]
+    fn block_over_window(bencher: Bencher, kind: &str) {
+        block(bencher, kind, Mode::Regexes);
+    }
+
+    #[divan::bench(args = KINDS, sample_count = 10, sample_size = 1)]
+    fn block_over_window_keywords(bencher: Bencher, kind: &str) {
+        block(bencher, kind, Mode::Keywords);
+    }
+
+    #[divan::bench(args = KINDS, sample_count = 10, sample_size = 1)]
+    fn streaming_mode(bencher: Bencher, kind: &str) {
+        streaming(bencher, kind, Mode::Regexes);
+    }
+
+    #[divan::bench(args = KINDS, sample_count = 10, sample_size = 1)]
+    fn streaming_mode_keywords(bencher: Bencher, kind: &str) {
+        streaming(bencher, kind, Mode::Keywords);
+    }
 }

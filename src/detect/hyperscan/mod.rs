@@ -37,11 +37,18 @@
 //! release bound would still need the keyword automaton walked over every byte, and the
 //! stream state (hundreds of bytes to kilobytes per channel) would be paid per open channel.
 //! Block mode over the holdback window would instead rescan the held bytes on every push
-//! (quadratic in long holds). Neither is built.
+//! (quadratic in long holds). Neither is built, and measuring both passes alone settled it
+//! (`benches/stream.rs`, `docs/benchmarks.md`): per 3–5 character delta either costs
+//! 0.5–1.25× the regex redactor's whole push (mostly per-call overhead), more than the keyword
+//! walk it could take over. [`StreamingPass`] (streaming mode over this scanner's patterns;
+//! streams closed on drop) exists for that measurement.
 
 mod pattern;
+mod streaming;
 #[cfg(test)]
 mod tests;
+
+pub use streaming::{CandidateStream, StreamingPass};
 
 use std::sync::Mutex;
 
@@ -149,6 +156,8 @@ pub struct HyperscanScanner<'a> {
     db: Option<BlockDatabase>,
     /// Per pattern id.
     targets: Vec<Target>,
+    /// Per rule: where it went (kept to compile the same patterns in streaming mode).
+    plans: Vec<Plan>,
     fallbacks: Vec<Fallback>,
     /// Per rule: whether it is searched through its keywords.
     keyword_path: Vec<bool>,
@@ -219,10 +228,10 @@ impl<'a> HyperscanScanner<'a> {
         }
         let keyword_path: Vec<bool> = plans.iter().map(|p| matches!(p, Plan::Keywords(_))).collect();
         let fallbacks = plans
-            .into_iter()
+            .iter()
             .enumerate()
             .filter_map(|(rule, p)| match p {
-                Plan::Keywords(Some(reason)) => Some(Fallback { rule, reason }),
+                Plan::Keywords(Some(reason)) => Some(Fallback { rule, reason: reason.clone() }),
                 _ => None,
             })
             .collect();
@@ -234,6 +243,7 @@ impl<'a> HyperscanScanner<'a> {
             mode,
             db,
             targets,
+            plans,
             fallbacks,
             keyword_path,
             keywordless,

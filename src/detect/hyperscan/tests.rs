@@ -217,6 +217,42 @@ fn the_translation_writes_bytes_and_groups_only() {
     assert_eq!(pattern::keyword("é-a".as_bytes()), (r"\xc3\xa9\x2d[aA]".to_string(), PatternFlags::empty()));
 }
 
+#[test]
+fn the_streaming_pass_reports_the_same_ends_whatever_the_deltas() {
+    let [hs, _] = &*MIXED_HS;
+    let pass = hs.streaming_pass().expect("streaming database");
+    assert!(pass.stream_bytes() > 0 && pass.database_bytes() > 0);
+    let text = "top_abc ab_q1w2 KEY=zz9 xy42 123-45\npw=hunter\nxxy12 ab_q1w2e3r4t5 end_xyz";
+    let ends_in = |chunk: usize| {
+        let mut ends = Vec::new();
+        let mut stream = pass.open().expect("stream");
+        for piece in text.as_bytes().chunks(chunk) {
+            stream.push(piece, &mut ends).expect("scan");
+        }
+        stream.finish(&mut ends).expect("close");
+        ends.sort_unstable();
+        ends
+    };
+    let whole = ends_in(text.len());
+    for n in [1, 2, 3, 5, 7] {
+        assert_eq!(ends_in(n), whole, "deltas of {n}");
+    }
+    // Every finding's match ends where its rule's pattern reported an end (`end_xyz\z` only
+    // at the close).
+    let found = MIXED.scan(text.as_bytes());
+    assert_eq!(found.len(), 8, "{found:?}");
+    for f in &found {
+        let reported = |&(id, end): &(u32, u64)| {
+            hs.targets.get(id as usize) == Some(&Target::Rule(f.rule)) && end as usize == f.span.end
+        };
+        assert!(whole.iter().any(reported), "no end for {:?}", f.span);
+    }
+    // A stream dropped without `finish` is closed by its drop.
+    let mut open = pass.open().expect("stream");
+    open.push(b"ab_q1", &mut Vec::new()).expect("scan");
+    drop(open);
+}
+
 // The built-in rules.
 
 static BUILTIN: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin().expect("built-in rules"));
