@@ -36,7 +36,11 @@ impl DisclosureSet {
     /// Every match of every rule in the normalized text `t`, in rule order.
     pub(super) fn matches_in(&self, t: &str) -> Vec<Match> {
         let mut out = Vec::new();
+        let groups = self.any.as_ref().map(|any| any.iter().map(|g| g.is_match(t)).collect::<Vec<_>>());
         for (i, rule) in self.rules.iter().enumerate() {
+            if groups.as_ref().is_some_and(|g| !g[i / super::ANY_GROUP]) {
+                continue;
+            }
             if !rule.keywords.is_empty() && !rule.keywords.iter().any(|k| t.contains(k.as_str())) {
                 continue;
             }
