@@ -145,7 +145,7 @@ pub(super) async fn handle(State(p): State<Arc<Proxy>>, req: Request) -> Respons
     tracing::info!(
         request_id = %id,
         method = %method,
-        path = %loggable_path(&path),
+        path = %loggable_path(&path, &p.rules),
         status,
         ms = started.elapsed().as_secs_f64() * 1e3,
         "request"
@@ -163,12 +163,19 @@ pub(super) async fn handle(State(p): State<Arc<Proxy>>, req: Request) -> Respons
     response
 }
 
-/// The path with any segment that is not a plain identifier replaced: a path can carry a
-/// key too (`/v1/sk-…`).
-fn loggable_path(path: &str) -> String {
+/// The path with any segment that is not a plain identifier, or that holds a secret a rule
+/// finds, replaced: a path can carry a key too (`/v1/sk-…`, `/v1/files/AKIA…`), and keys such
+/// as AWS key ids and GitHub tokens look like plain identifiers.
+fn loggable_path(path: &str, rules: &crate::RuleSet) -> String {
+    let findings = rules.scan(path.as_bytes());
+    let mut at = 0;
     path.split('/')
         .map(|seg| {
-            if seg.len() <= 40
+            let span = at..at + seg.len();
+            at = span.end + 1;
+            let secret = findings.iter().any(|f| f.secret.start < span.end && f.secret.end > span.start);
+            if !secret
+                && seg.len() <= 40
                 && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
                 && !seg.contains("sk-")
             {
