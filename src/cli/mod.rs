@@ -129,6 +129,10 @@ struct ScanArgs {
     /// Shortest run of a canary that counts as a leak.
     #[arg(long, value_name = "N", default_value_t = crate::detect::canary::DEFAULT_MIN_RUN)]
     canary_min_run: usize,
+    /// The first pass: `regex`, or `hyperscan` (the default in builds with the `hyperscan`
+    /// feature). The findings are the same.
+    #[arg(long, value_enum, default_value_t)]
+    engine: scan::Engine,
     #[command(flatten)]
     rules: RuleArgs,
 }
@@ -176,7 +180,7 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Scan(args) => {
             let canaries = scan::Canaries { file: args.canary_file.clone(), min_run: args.canary_min_run };
-            scan::run(&args.paths, args.format, &args.rules, &canaries)
+            scan::run(&args.paths, args.format, &args.rules, &canaries, args.engine)
         }
         Command::Redact(args) => redact(&args),
         Command::Rules(RulesCommand::List(args)) => list(&args),

@@ -98,6 +98,37 @@ fn scan_clean_input_exits_0() {
     assert_eq!((code, stdout.as_str()), (0, ""));
 }
 
+/// `scan --engine`: with the `hyperscan` feature both engines report the same findings on the
+/// generated corpus (its default is hyperscan); without it, asking for hyperscan is a clear
+/// error and the regex engine still scans.
+#[test]
+fn scan_engines_agree_or_say_what_is_missing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = dir.path().join("corpus");
+    let made = sg()
+        .args(["corpus", "--positives", "60", "--negatives", "30", "--seed", "9", "--out"])
+        .arg(&corpus)
+        .output()
+        .expect("runs");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let scan =
+        |engine: &str| sg().args(["scan", "--format", "json", "--engine", engine]).arg(&corpus).output().expect("runs");
+    let regex = scan("regex");
+    assert_eq!(regex.status.code(), Some(1), "{}", String::from_utf8_lossy(&regex.stderr));
+    let hyperscan = scan("hyperscan");
+    if cfg!(feature = "hyperscan") {
+        assert_eq!(hyperscan.status.code(), Some(1));
+        assert!(regex.stdout.len() > 1000);
+        assert_eq!(String::from_utf8_lossy(&hyperscan.stdout), String::from_utf8_lossy(&regex.stdout));
+        let default = sg().args(["scan", "--format", "json"]).arg(&corpus).output().expect("runs");
+        assert_eq!(default.stdout, regex.stdout);
+    } else {
+        assert_eq!(hyperscan.status.code(), Some(2));
+        assert!(hyperscan.stdout.is_empty());
+        assert!(String::from_utf8_lossy(&hyperscan.stderr).contains("--features hyperscan"));
+    }
+}
+
 #[test]
 fn scan_walks_directories_and_skips_binary_files() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -531,7 +531,8 @@ mod tests {
 
     #[test]
     fn word_boundaries_are_ascii_beside_latin_letters_and_dropped_beside_chinese() {
-        let re = |p: &str| Regex::new(&ascii_boundaries(&normalize::fold_pattern(p)).expect("parses")).expect("compiles");
+        let re =
+            |p: &str| Regex::new(&ascii_boundaries(&normalize::fold_pattern(p)).expect("parses")).expect("compiles");
         let key = re(r"\b(?:keys?|clé|模板)\b");
         for (text, hit) in [
             ("the key", true),
