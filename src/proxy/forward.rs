@@ -585,6 +585,11 @@ impl Scanned {
                 self.ended = true;
                 loop {
                     match self.decoder.finish() {
+                        Ok(Some(sse::Item::Comment { .. })) => {}
+                        Ok(Some(item)) if !whole_at_end(&item) => {
+                            self.answer.fail("the upstream stream ended inside an event", out);
+                            return;
+                        }
                         Ok(Some(item)) => {
                             if self.answer.item(item, out) == Flow::Stop {
                                 return;
@@ -612,6 +617,18 @@ impl Scanned {
                 self.ended = true;
             }
         }
+    }
+}
+
+/// Whether an event the body ended inside (no blank line after it) is whole: `[DONE]` or
+/// JSON. A cut event is cut text, and a secret cut short is one no rule finds any more, so
+/// its start must not go out as if it were an event.
+fn whole_at_end(item: &sse::Item) -> bool {
+    match item {
+        sse::Item::Event { event, .. } => {
+            event.data == "[DONE]" || serde_json::from_str::<serde::de::IgnoredAny>(&event.data).is_ok()
+        }
+        _ => true,
     }
 }
 

@@ -9,6 +9,7 @@ mod disclosure;
 mod e2e;
 mod e2e_anthropic;
 mod e2e_responses;
+mod faults;
 mod leak;
 mod prompt_leak;
 mod proxy;

@@ -1,0 +1,129 @@
+//! Fault injection over real HTTP (issue 8): an upstream that closes inside an event, sends
+//! invalid UTF-8 or invalid JSON, a line over the limit, stalls past the read timeout, or
+//! never sends `[DONE]`. Each case: a clear outcome for the client, no panic (the proxy
+//! answers the next request), and no piece of the key in the answer.
+//!
+//! Upstream failures between events, error statuses with a key in the body and client
+//! disconnects are in `proxy.rs`; error bodies under every policy in `leak.rs`.
+
+use serde_json::{json, Value};
+
+use crate::support::{assemble, chat_stream, http_client, ChoiceScript, Gate, Reply, Upstream};
+
+const KEY: &str = "sk-proj-7ku8dr1aRNQPTDZTe1tzT3BlbkFJjD7yqHBEReY65dHmyWR2";
+
+fn assert_no_piece(text: &str, what: &str) {
+    for i in 0..=KEY.len() - 12 {
+        assert!(!text.contains(&KEY[i..i + 12]), "{what}: a piece of the key at {i} leaked:\n{text}");
+    }
+}
+
+/// A one-choice stream whose content is `text` in words, `[DONE]` at the end.
+fn stream_of(text: &str) -> Vec<u8> {
+    let words: Vec<String> = text.split_inclusive(' ').map(str::to_owned).collect();
+    chat_stream(&[ChoiceScript { content: words, finish_reason: "stop", ..Default::default() }], false)
+}
+
+/// Streams one chat request through a proxy with `config` in front of an upstream that
+/// answers `reply`; returns the client's bytes, after checking that the proxy still answers.
+async fn through(config: &str, reply: Reply) -> Vec<u8> {
+    let upstream = Upstream::start(move |_| reply.clone()).await;
+    let gate = Gate::start(&upstream.url(), config, &[]).await;
+    let c = http_client();
+    let request = json!({"model": "m", "stream": true, "messages": [{"role": "user", "content": "hi"}]});
+    let r = c.post(gate.url("/v1/chat/completions")).json(&request).send().await.expect("answer");
+    assert_eq!(r.status(), 200);
+    let out = r.bytes().await.expect("the body ends").to_vec();
+    assert_eq!(c.get(gate.url("/healthz")).send().await.expect("still serving").status(), 200);
+    out
+}
+
+/// The last event the client got, as JSON.
+fn last_event(out: &[u8]) -> Value {
+    assemble(out).1.pop().expect("events")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_closing_inside_an_event_ends_with_an_error() {
+    let body = stream_of(&format!("the key is {KEY} there"));
+    // Closed cleanly (no error) in the middle of the event that carries the key's end.
+    let at = body.windows(6).position(|w| w == &KEY.as_bytes()[30..36]).expect("key in stream");
+    let out = through("", Reply::sse(vec![body[..at].to_vec()])).await;
+    let (choices, _, done) = assemble(&out);
+    assert!(!done);
+    assert_eq!(last_event(&out)["error"]["type"], "upstream_error", "ends with an error event");
+    assert!(choices[0].content.starts_with("the "), "text before the cut goes out");
+    assert_no_piece(&String::from_utf8_lossy(&out), "stream closed inside an event");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_utf8_in_an_event_ends_with_an_error() {
+    let mut body = stream_of(&format!("the key is {KEY} there"));
+    // A byte that is never UTF-8, inside the key.
+    let at = body.windows(4).position(|w| w == &KEY.as_bytes()[20..24]).expect("key in stream");
+    body.insert(at, 0xff);
+    let out = through("", Reply::sse(vec![body])).await;
+    let text = String::from_utf8(out.clone()).expect("the client gets UTF-8");
+    assert_no_piece(&text, "invalid UTF-8");
+    let (_, _, done) = assemble(&out);
+    assert!(!done);
+    assert_eq!(last_event(&out)["error"]["type"], "upstream_error", "ends with an error event");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_json_events_are_scanned_as_text() {
+    let mut body = format!("data: {{\"choices\": [{{\"delta\": \"{KEY}\n\n").into_bytes();
+    body.extend_from_slice(&stream_of("after that, fine"));
+    let out = through("", Reply::sse(vec![body])).await;
+    let text = String::from_utf8_lossy(&out);
+    assert_no_piece(&text, "invalid JSON event");
+    assert!(text.contains("[REDACTED:openai-project-key]"), "{text}");
+    let (choices, _, done) = assemble(&out);
+    assert!(done, "the stream goes on after the odd event");
+    assert_eq!(choices[0].content, "after that, fine");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_over_the_limit_ends_with_an_error_and_releases_none_of_it() {
+    let long = format!("{} {KEY} tail", "word ".repeat(400));
+    let mut body = stream_of("before it ");
+    let done = body.len() - b"data: [DONE]\n\n".len();
+    body.truncate(done);
+    let event = json!({"choices": [{"index": 0, "delta": {"content": long}, "finish_reason": null}]});
+    body.extend_from_slice(format!("data: {event}\n\ndata: [DONE]\n\n").as_bytes());
+    let out = through("[limits]\nmax_event_bytes = 1024\n", Reply::sse(vec![body])).await;
+    let (choices, _, done) = assemble(&out);
+    assert!(!done);
+    assert_eq!(last_event(&out)["error"]["type"], "upstream_error");
+    assert!(!choices[0].content.contains("word word"), "nothing of the long line is released");
+    assert_no_piece(&String::from_utf8_lossy(&out), "line over the limit");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_stalling_past_the_read_timeout_ends_with_an_error() {
+    // The first event, then nothing until the test ends: the read timeout fires (the client's
+    // body ends; the test waits for that, not for a time).
+    let body = stream_of(&format!("held {KEY} then"));
+    let first = body.windows(2).position(|w| w == b"\n\n").expect("an event") + 2;
+    let mut reply = Reply::sse(vec![body[..first].to_vec(), body[first..].to_vec()]);
+    let never = std::sync::Arc::new(tokio::sync::Notify::new());
+    reply.hold = Some(never.clone());
+    let out = through("[upstream]\nread_timeout_secs = 0.3\n", reply).await;
+    let err = last_event(&out);
+    assert_eq!(err["error"]["type"], "upstream_error");
+    assert!(err["error"]["message"].as_str().is_some_and(|m| m.contains("read timeout")), "{err}");
+    assert_no_piece(&String::from_utf8_lossy(&out), "stalled stream");
+    drop(never);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complete_answer_without_done_is_not_an_error() {
+    let mut body = stream_of(&format!("the key is {KEY} there"));
+    body.truncate(body.len() - b"data: [DONE]\n\n".len());
+    let out = through("", Reply::sse(vec![body])).await;
+    let (choices, chunks, done) = assemble(&out);
+    assert!(!done, "nothing added");
+    assert!(chunks.iter().all(|c| c.get("error").is_none()), "a finished answer is not an error");
+    assert_eq!(choices[0].content, "the key is [REDACTED:openai-project-key] there");
+    assert_eq!(choices[0].finish_reason.as_deref(), Some("stop"));
+}
