@@ -1,7 +1,8 @@
 //! Fault injection over real HTTP (issue 8): an upstream that closes inside an event, sends
 //! invalid UTF-8 or invalid JSON, a line over the limit, stalls past the read timeout, or
-//! never sends `[DONE]`. Each case: a clear outcome for the client, no panic (the proxy
-//! answers the next request), and no piece of the key in the answer.
+//! never sends `[DONE]`; a client that reads slowly. Each case: a clear outcome for the
+//! client, no panic (the proxy answers the next request), and no piece of the key in the
+//! answer.
 //!
 //! Upstream failures between events, error statuses with a key in the body and client
 //! disconnects are in `proxy.rs`; error bodies under every policy in `leak.rs`.
@@ -126,4 +127,58 @@ async fn a_complete_answer_without_done_is_not_an_error() {
     assert!(chunks.iter().all(|c| c.get("error").is_none()), "a finished answer is not an error");
     assert_eq!(choices[0].content, "the key is [REDACTED:openai-project-key] there");
     assert_eq!(choices[0].finish_reason.as_deref(), Some("stop"));
+}
+
+/// A client that reads slowly holds the upstream back (backpressure): what the upstream has
+/// sent never runs more than the sockets' buffers ahead of what the client has read, however
+/// long the answer. The client's pause between reads is what makes it slow, not a wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_client_holds_the_upstream_back() {
+    use std::sync::{
+        atomic::{AtomicUsize, Ordering::Relaxed},
+        Arc,
+    };
+    const ANSWER: usize = 1 << 30;
+    const READ: usize = 24 << 20;
+    let produced = Arc::new(AtomicUsize::new(0));
+    let event = {
+        let chunk = json!({"choices": [{"index": 0, "delta": {"content": "lorem ipsum dolor sit amet ".repeat(600)}, "finish_reason": null}]});
+        bytes::Bytes::from(format!("data: {chunk}\n\n"))
+    };
+    let p2 = produced.clone();
+    let app = axum::Router::new().fallback(move || {
+        let (produced, event) = (p2.clone(), event.clone());
+        async move {
+            let body = futures_util::stream::unfold(0usize, move |sent| {
+                let (produced, event) = (produced.clone(), event.clone());
+                async move {
+                    if sent >= ANSWER {
+                        return None;
+                    }
+                    produced.fetch_add(event.len(), Relaxed);
+                    Some((Ok::<_, std::io::Error>(event.clone()), sent + event.len()))
+                }
+            });
+            axum::response::Response::builder()
+                .header("content-type", "text/event-stream")
+                .body(axum::body::Body::from_stream(body))
+                .expect("response")
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let gate = Gate::start(&format!("http://{addr}/v1"), "", &[]).await;
+    let request = json!({"model": "m", "stream": true, "messages": [{"role": "user", "content": "hi"}]});
+    let mut r = http_client().post(gate.url("/v1/chat/completions")).json(&request).send().await.expect("answer");
+    let (mut read, mut ahead) = (0usize, 0usize);
+    while read < READ {
+        let c = r.chunk().await.expect("read").expect("the answer goes on");
+        read += c.len();
+        ahead = ahead.max(produced.load(Relaxed).saturating_sub(read));
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    // Loopback socket buffers grow to a few MB each (about 10 MB ahead in all, measured);
+    // buffering the answer would run the upstream toward its 1 GiB end instead.
+    assert!(ahead < 96 << 20, "the upstream ran {ahead} bytes ahead of a client that read {read}");
 }
