@@ -409,7 +409,10 @@ async fn read_limited(body: Body, limit: usize) -> Result<Bytes, ProxyError> {
 
 async fn read_upstream(mut upstream: reqwest::Response, limit: usize) -> Result<Bytes, ProxyError> {
     let mut out = Vec::new();
-    while let Some(chunk) = upstream.chunk().await.map_err(|_| ProxyError::UpstreamFailed)? {
+    // A stall past the read timeout is a timeout here too, as before the headers.
+    let failed =
+        |e: reqwest::Error| if e.is_timeout() { ProxyError::UpstreamTimeout } else { ProxyError::UpstreamFailed };
+    while let Some(chunk) = upstream.chunk().await.map_err(failed)? {
         if out.len() + chunk.len() > limit {
             return Err(ProxyError::UpstreamFailed);
         }

@@ -182,3 +182,26 @@ async fn a_slow_client_holds_the_upstream_back() {
     // buffering the answer would run the upstream toward its 1 GiB end instead.
     assert!(ahead < 96 << 20, "the upstream ran {ahead} bytes ahead of a client that read {read}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_answer_stalling_past_the_read_timeout_is_a_504() {
+    // Half the answer (the key in it), then nothing until the test ends.
+    let answer = json!({"id": "c", "object": "chat.completion", "created": 1, "model": "m",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": format!("key: {KEY}")}, "finish_reason": "stop"}]})
+    .to_string()
+    .into_bytes();
+    let mut reply = Reply::json(200, &json!({}));
+    let half = answer.len() / 2;
+    reply.fragments = vec![answer[..half].to_vec(), answer[half..].to_vec()];
+    let never = std::sync::Arc::new(tokio::sync::Notify::new());
+    reply.hold = Some(never.clone());
+    let upstream = Upstream::start(move |_| reply.clone()).await;
+    let gate = Gate::start(&upstream.url(), "[upstream]\nread_timeout_secs = 0.3\n", &[]).await;
+    let request = json!({"model": "m", "messages": [{"role": "user", "content": "hi"}]});
+    let r = http_client().post(gate.url("/v1/chat/completions")).json(&request).send().await.expect("answer");
+    assert_eq!(r.status(), 504);
+    let body = r.text().await.expect("body");
+    assert_eq!(serde_json::from_str::<Value>(&body).expect("json")["error"]["code"], "upstream_timeout");
+    assert_no_piece(&body, "stalled whole answer");
+    drop(never);
+}
