@@ -203,6 +203,26 @@ async fn upstream(planted: &Planted, hold: Arc<tokio::sync::Notify>, seed: u64) 
             finish_reason: "tool_calls",
             ..Default::default()
         }];
+        match seen.path.as_str() {
+            "/v1/messages" => {
+                return Reply::sse(vec![crate::anthropic::messages_stream(&crate::anthropic::Script {
+                    thinking: deltas(&text, &mut rng, 4),
+                    text: deltas(&text, &mut rng, 4),
+                    tool: Some(("save".into(), deltas(&args, &mut rng, 5))),
+                })])
+            }
+            "/v1/responses" => {
+                return Reply::sse(vec![crate::responses::responses_stream(&crate::responses::Script {
+                    summary: deltas(&text, &mut rng, 4),
+                    text: deltas(&text, &mut rng, 4),
+                    call: Some(("save".into(), deltas(&args, &mut rng, 5))),
+                    // Echoed as the API echoes the request's.
+                    instructions: Some(text.clone()),
+                    logprobs: false,
+                })]);
+            }
+            _ => {}
+        }
         match (ask(seen).as_str(), stream) {
             ("error", _) => Reply::json(500, &error),
             ("limit", _) => Reply::json(429, &error),
@@ -342,6 +362,14 @@ async fn exchange(proxy: &Proxy, planted: &Planted, hold: &tokio::sync::Notify) 
         status: r.status().as_u16(),
         body: r.text().await.unwrap_or_default(),
     });
+    // The other streamed APIs: Anthropic Messages and OpenAI Responses.
+    let t = planted.text();
+    let messages = json!({"model": "claude-sonnet-4-5", "max_tokens": 1024, "stream": true,
+        "system": format!("Credentials:\n{t}"), "messages": [{"role": "user", "content": format!("My config\n{t}")}]});
+    got.push(post(proxy, planted, "/v1/messages", &messages, "anthropic messages stream").await);
+    let responses = json!({"model": "gpt-4o-mini", "stream": true, "instructions": format!("Credentials:\n{t}"),
+        "input": [{"role": "user", "content": format!("My config\n{t}")}]});
+    got.push(post(proxy, planted, "/v1/responses", &responses, "responses stream").await);
     scraped.push(metrics(proxy).await);
     (got, scraped)
 }
@@ -451,7 +479,8 @@ async fn no_piece_of_a_secret_reaches_logs_metrics_or_answers() {
         // Each scenario had the outcome it exists for.
         let statuses: Vec<u16> = got.iter().map(|g| g.status).collect();
         let chat: &[u16] = if policy == "block" { &[400; 5] } else { &[200, 200, 500, 429, 200] };
-        assert_eq!(statuses, [chat, &[200, 200, 200, 200, 400, 400]].concat(), "{ctx}");
+        let other: &[u16] = if policy == "block" { &[400; 2] } else { &[200; 2] };
+        assert_eq!(statuses, [chat, &[200, 200, 200, 200, 400, 400], other].concat(), "{ctx}");
         let body = |what: &str| &got.iter().find(|g| g.what == what).expect("scenario").body;
         if policy == "block" {
             assert!(got[..5].iter().all(|g| g.body.contains("secret_in_request")), "{ctx}");
@@ -459,6 +488,17 @@ async fn no_piece_of_a_secret_reaches_logs_metrics_or_answers() {
             assert!(body("clean request, whole answer").contains("content_filter"), "{ctx}: a whole answer is cut");
         } else {
             assert!(body("break, stream true").contains("upstream_error"), "{ctx}: a broken stream ends in an error");
+            // What each client assembles (Anthropic's deltas are only ever parts).
+            let messages =
+                crate::anthropic::assemble(&crate::anthropic::decode(body("anthropic messages stream").as_bytes()));
+            let messages: String = messages.blocks.into_iter().map(|(_, text)| text).collect();
+            for (what, text) in
+                [("anthropic messages stream", &messages), ("responses stream", body("responses stream"))]
+            {
+                let seen =
+                    if policy == "report" { planted.aws_secret.as_str() } else { "[REDACTED:aws-secret-access-key]" };
+                assert!(text.contains(seen), "{ctx}: {what} carries the answer");
+            }
         }
     }
 }
