@@ -250,6 +250,8 @@ impl Served {
                 cmd.env_remove(k);
             }
         }
+        // Trace level (unless a test says otherwise): every log check below sees all there is.
+        cmd.env("SECRETGATE_LOG", "trace");
         cmd.envs(env.iter().copied());
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = Killed(cmd.spawn().expect("starting secretgate"));
