@@ -427,8 +427,8 @@ async fn no_piece_of_a_secret_reaches_logs_metrics_or_answers() {
         let logs = proxy.stop();
         let ctx = format!("{ctx}, policy {policy}");
 
-        // The logs are trace level, and carry an audit event per rule (in text logs the
-        // target is not JSON): the scanner saw every secret it had to keep out of them.
+        // The logs are trace level and carry an audit event per rule (its id quoted, in JSON
+        // and text logs alike): the scanner saw every secret it had to keep out of them.
         assert!(logs.contains("TRACE"), "{ctx}: no trace-level line in the logs:\n{logs}");
         assert!(logs.contains("secretgate::audit"), "{ctx}: no audit event");
         // Under block a request is refused at its first secret, an answer cut before it.
