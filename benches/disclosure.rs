@@ -13,11 +13,14 @@ use std::sync::{Arc, OnceLock};
 
 use divan::{black_box, counter::BytesCount, Bencher};
 use secretgate::{
-    corpus,
     detect::disclosure::DisclosureSet,
     stream::{Action, Policy, StreamRedactor},
-    RuleSet, Style,
+    Style,
 };
+
+mod support;
+
+use support::{deltas, rules, text};
 
 const KINDS: &[&str] = &["prose", "code"];
 
@@ -25,44 +28,9 @@ fn main() {
     divan::main();
 }
 
-fn rules() -> Arc<RuleSet> {
-    static SET: OnceLock<Arc<RuleSet>> = OnceLock::new();
-    SET.get_or_init(|| {
-        let set = RuleSet::builtin().expect("built-in rules");
-        set.prepare_streaming();
-        Arc::new(set)
-    })
-    .clone()
-}
-
 fn disclosure() -> Arc<DisclosureSet> {
     static SET: OnceLock<Arc<DisclosureSet>> = OnceLock::new();
     SET.get_or_init(|| Arc::new(DisclosureSet::builtin().expect("disclosure rules"))).clone()
-}
-
-fn text(kind: &str) -> &'static str {
-    static PROSE: OnceLock<String> = OnceLock::new();
-    static CODE: OnceLock<String> = OnceLock::new();
-    let mb = std::env::var("SECRETGATE_BENCH_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(1usize);
-    match kind {
-        "prose" => PROSE.get_or_init(|| corpus::prose(1, mb * 1_000_000)),
-        _ => CODE.get_or_init(|| corpus::code(2, mb * 1_000_000)),
-    }
-}
-
-/// The text cut into deltas of 3, 4 or 5 characters (deterministic).
-fn deltas(text: &str) -> Vec<&str> {
-    let mut rng = corpus::Rng::new(7);
-    let mut out = Vec::new();
-    let mut rest = text;
-    while !rest.is_empty() {
-        let n = 3 + rng.below(3);
-        let cut = rest.char_indices().nth(n).map_or(rest.len(), |(i, _)| i);
-        let (d, tail) = rest.split_at(cut);
-        out.push(d);
-        rest = tail;
-    }
-    out
 }
 
 fn run(redactor: StreamRedactor, deltas: &[&str]) -> usize {

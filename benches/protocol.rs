@@ -10,7 +10,7 @@
 //!
 //! `cargo bench --bench protocol`; `SECRETGATE_BENCH_KB` sets the text size (default 200).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use divan::{black_box, counter::ItemsCount, Bencher};
 use secretgate::{
@@ -18,22 +18,15 @@ use secretgate::{
     protocol::{openai::Api, sse},
     proxy::scan::{ChatStream, Flow, MessagesStream, ResponsesStream},
     stream::Policy,
-    RuleSet,
 };
 use serde_json::json;
 
+mod support;
+
+use support::rules;
+
 fn main() {
     divan::main();
-}
-
-fn rules() -> Arc<RuleSet> {
-    static SET: OnceLock<Arc<RuleSet>> = OnceLock::new();
-    SET.get_or_init(|| {
-        let set = RuleSet::builtin().expect("built-in rules");
-        set.prepare_streaming();
-        Arc::new(set)
-    })
-    .clone()
 }
 
 fn deltas() -> &'static [String] {
