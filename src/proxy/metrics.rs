@@ -32,6 +32,10 @@ pub struct Metrics {
     pub requests: Family<RequestLabels, Counter>,
     pub findings: Family<FindingLabels, Counter>,
     pub active_streams: Gauge,
+    /// Tasks alive in the server's runtime, read at each scrape: connections, requests, and
+    /// the runtime's own. It returns to its idle level once clients are gone; growth that
+    /// stays is a task leak.
+    pub runtime_tasks: Gauge,
     /// Seconds from sending a request upstream to its response headers.
     pub upstream_latency: Histogram,
     /// Bytes held back over a stream's channels after each upstream event.
@@ -47,15 +51,20 @@ impl Metrics {
         registry.register("findings", "Secrets found, by rule, action and direction", findings.clone());
         let active_streams = Gauge::default();
         registry.register("active_streams", "Streamed answers in flight", active_streams.clone());
+        let runtime_tasks = Gauge::default();
+        registry.register("runtime_tasks", "Tasks alive in the server's async runtime", runtime_tasks.clone());
         let upstream_latency = Histogram::new(exponential_buckets(0.001, 2.0, 16));
         registry.register("upstream_latency_seconds", "Time to upstream response headers", upstream_latency.clone());
         let holdback = Histogram::new(exponential_buckets(1.0, 4.0, 10));
         registry.register("holdback_bytes", "Bytes held back after each streamed event", holdback.clone());
-        Metrics { registry, requests, findings, active_streams, upstream_latency, holdback }
+        Metrics { registry, requests, findings, active_streams, runtime_tasks, upstream_latency, holdback }
     }
 
     /// The Prometheus text format.
     pub fn render(&self) -> String {
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            self.runtime_tasks.set(runtime.metrics().num_alive_tasks() as i64);
+        }
         let mut out = String::new();
         // Writing into a String cannot fail.
         let _ = encode(&mut out, &self.registry);

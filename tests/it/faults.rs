@@ -1,11 +1,12 @@
 //! Fault injection over real HTTP (issue 8): an upstream that closes inside an event, sends
 //! invalid UTF-8 or invalid JSON, a line over the limit, stalls past the read timeout, or
-//! never sends `[DONE]`; a client that reads slowly. Each case: a clear outcome for the
+//! never sends `[DONE]`; a client that reads slowly; clients that disconnect mid-stream (no
+//! task left behind, by the proxy's `secretgate_runtime_tasks`). Each case: a clear outcome for the
 //! client, no panic (the proxy answers the next request), and no piece of the key in the
 //! answer.
 //!
-//! Upstream failures between events, error statuses with a key in the body and client
-//! disconnects are in `proxy.rs`; error bodies under every policy in `leak.rs`.
+//! Upstream failures between events, error statuses with a key in the body and a client
+//! disconnect freeing its concurrency permit are in `proxy.rs`; error bodies under every policy in `leak.rs`.
 
 use serde_json::{json, Value};
 
@@ -204,4 +205,82 @@ async fn a_whole_answer_stalling_past_the_read_timeout_is_a_504() {
     assert_eq!(serde_json::from_str::<Value>(&body).expect("json")["error"]["code"], "upstream_timeout");
     assert_no_piece(&body, "stalled whole answer");
     drop(never);
+}
+
+/// A client that keeps no connection open once its answer is read or dropped.
+fn one_connection_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().no_proxy().pool_max_idle_per_host(0).build().expect("client")
+}
+
+/// One value from the proxy's `/metrics`, over a connection of its own (no pooled
+/// connection stays open to count as a task).
+async fn metric(addr: &str, name: &str) -> f64 {
+    let c = one_connection_client();
+    let text = c.get(format!("http://{addr}/metrics")).send().await.expect("metrics").text().await.expect("text");
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
+}
+
+/// Clients that go away mid-stream: each upstream request is cancelled, and the proxy's
+/// runtime returns to the tasks it had before (no task, stream or connection left behind),
+/// round after round. The real binary, so its runtime holds nothing but the proxy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_that_disconnect_leave_no_task_behind() {
+    let hold = std::sync::Arc::new(tokio::sync::Notify::new());
+    let h2 = hold.clone();
+    let body = stream_of("an answer that never finishes");
+    let upstream = Upstream::start(move |_| {
+        let mut r = Reply::sse(vec![body.clone(), b"data: [DONE]\n\n".to_vec()]);
+        r.hold = Some(h2.clone());
+        r
+    })
+    .await;
+    let served = crate::e2e::Served::start(&upstream, "", &[]).await;
+    let addr = served.addr.clone();
+    let idle = metric(&addr, "secretgate_runtime_tasks").await;
+    const STREAMS: usize = 24;
+    let request = json!({"model": "m", "stream": true, "messages": [{"role": "user", "content": "hi"}]});
+    for round in 1..=3 {
+        let mut open = Vec::new();
+        for _ in 0..STREAMS {
+            // A client each: every stream on its own connection, closed when it is dropped.
+            let c = one_connection_client();
+            let mut r =
+                c.post(format!("http://{addr}/v1/chat/completions")).json(&request).send().await.expect("answer");
+            assert_eq!(r.status(), 200);
+            assert!(r.chunk().await.expect("read").expect("first bytes").starts_with(b"data: "));
+            open.push(r);
+        }
+        assert_eq!(metric(&addr, "secretgate_active_streams").await, STREAMS as f64, "round {round}");
+        let busy = metric(&addr, "secretgate_runtime_tasks").await;
+        assert!(busy >= idle + STREAMS as f64, "round {round}: {busy} tasks with {STREAMS} streams open, {idle} idle");
+        drop(open);
+        // Every upstream request is abandoned by the proxy…
+        let want = round * STREAMS;
+        let cancelled = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+            while upstream.dropped_count.load(std::sync::atomic::Ordering::SeqCst) < want {
+                upstream.dropped.notified().await;
+            }
+        })
+        .await;
+        assert!(cancelled.is_ok(), "round {round}: upstream requests not all cancelled");
+        // …and the tasks that served them end.
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let (streams, tasks) =
+                (metric(&addr, "secretgate_active_streams").await, metric(&addr, "secretgate_runtime_tasks").await);
+            if streams == 0.0 && tasks <= idle {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "round {round}: {streams} streams and {tasks} tasks left ({idle} idle)"
+            );
+            tokio::task::yield_now().await;
+        }
+    }
+    hold.notify_waiters();
+    served.stop();
 }

@@ -72,6 +72,8 @@ pub struct Upstream {
     pub seen: Arc<Mutex<Vec<Seen>>>,
     /// Bodies dropped before they were fully sent (a client went away).
     pub dropped: Arc<tokio::sync::Notify>,
+    /// How many bodies were dropped before their end.
+    pub dropped_count: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Upstream {
@@ -79,9 +81,10 @@ impl Upstream {
         let script: Script = Arc::new(script);
         let seen = Arc::new(Mutex::new(Vec::new()));
         let dropped = Arc::new(tokio::sync::Notify::new());
-        let (s2, sc, d2) = (seen.clone(), script.clone(), dropped.clone());
+        let dropped_count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (s2, sc, d2, n2) = (seen.clone(), script.clone(), dropped.clone(), dropped_count.clone());
         let app = axum::Router::new().fallback(move |req: Request| {
-            let (seen, script, dropped) = (s2.clone(), sc.clone(), d2.clone());
+            let (seen, script, dropped, count) = (s2.clone(), sc.clone(), d2.clone(), n2.clone());
             async move {
                 let (parts, body) = req.into_parts();
                 let body = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
@@ -94,7 +97,7 @@ impl Upstream {
                 };
                 let reply = script(&rec);
                 seen.lock().expect("lock").push(rec);
-                respond(reply, dropped)
+                respond(reply, DropSignal(dropped, count, false))
             }
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind upstream");
@@ -102,7 +105,7 @@ impl Upstream {
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Upstream { addr, seen, dropped }
+        Upstream { addr, seen, dropped, dropped_count }
     }
 
     pub fn url(&self) -> String {
@@ -115,21 +118,21 @@ impl Upstream {
 }
 
 /// Notifies when dropped before the end: the body was abandoned.
-struct DropSignal(Arc<tokio::sync::Notify>, bool);
+struct DropSignal(Arc<tokio::sync::Notify>, Arc<std::sync::atomic::AtomicUsize>, bool);
 
 impl Drop for DropSignal {
     fn drop(&mut self) {
-        if !self.1 {
+        if !self.2 {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             self.0.notify_one();
         }
     }
 }
 
-fn respond(reply: Reply, dropped: Arc<tokio::sync::Notify>) -> Response {
+fn respond(reply: Reply, signal: DropSignal) -> Response {
     let n = reply.fragments.len();
     let fail = reply.fail;
     let hold = reply.hold.clone();
-    let signal = DropSignal(dropped, false);
     let body = futures_util::stream::unfold(
         (0usize, reply.fragments, signal, hold),
         move |(i, frags, mut signal, hold)| async move {
@@ -143,7 +146,7 @@ fn respond(reply: Reply, dropped: Arc<tokio::sync::Notify>) -> Response {
                 tokio::task::yield_now().await;
                 return Some((Ok::<_, std::io::Error>(Bytes::from(frags[i].clone())), (i + 1, frags, signal, hold)));
             }
-            signal.1 = true;
+            signal.2 = true;
             if fail && i == n {
                 return Some((Err(std::io::Error::other("scripted failure")), (i + 1, frags, signal, hold)));
             }
