@@ -278,12 +278,39 @@ impl Served {
         format!("http://{}/v1", self.addr)
     }
 
-    /// Stops the proxy; returns everything it logged.
-    pub(crate) fn stop(mut self) -> String {
+    /// Scrapes `/metrics`, stops the proxy; returns the metrics and everything it logged.
+    pub(crate) fn stop(mut self) -> Stopped {
+        let metrics = scrape(&self.addr);
         let _ = self.child.0.kill();
         let _ = self.child.0.wait();
-        self.logs.take().and_then(|h| h.join().ok()).unwrap_or_default()
+        Stopped { logs: self.logs.take().and_then(|h| h.join().ok()).unwrap_or_default(), metrics }
     }
+}
+
+/// What a proxy left behind: its log, and its `/metrics` as scraped just before it stopped.
+pub(crate) struct Stopped {
+    pub(crate) logs: String,
+    pub(crate) metrics: String,
+}
+
+impl Stopped {
+    /// No piece of `secret` in the log nor in the metrics.
+    pub(crate) fn assert_no_piece(&self, secret: &str) {
+        assert_no_piece(&self.logs, secret, "the proxy's log");
+        assert_no_piece(&self.metrics, secret, "the proxy's /metrics");
+    }
+}
+
+/// The proxy's `/metrics` page (HTTP/1.0 over a blocking socket: the proxy is another
+/// process, and this is its last request).
+fn scrape(addr: &str) -> String {
+    use std::io::Write;
+    let mut tcp = std::net::TcpStream::connect(addr).expect("connect for /metrics");
+    tcp.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    tcp.write_all(format!("GET /metrics HTTP/1.0\r\nhost: {addr}\r\n\r\n").as_bytes()).expect("ask /metrics");
+    let page = read_all(tcp);
+    assert!(page.starts_with("HTTP/1.0 200") && page.contains("secretgate_requests"), "no metrics:\n{page}");
+    page
 }
 
 impl Drop for Served {
@@ -413,10 +440,11 @@ async fn sdk_stream_redacts_content_and_tool_arguments() {
     sdk.assert_clean(&secrets);
     assert!(wants_stream(&one_request(&upstream)));
 
-    let logs = gate.stop();
+    let out = gate.stop();
+    let logs = &out.logs;
     assert!(logs.contains("secret found") && logs.contains("openai-project-key"), "no audit event:\n{logs}");
     for s in &secrets {
-        assert_no_piece(&logs, s, "the proxy's log");
+        out.assert_no_piece(s);
     }
 }
 
@@ -509,7 +537,8 @@ async fn sdk_whole_logprobs_never_carry_a_secret() {
     assert_eq!(sdk.choice("logprobs"), want.as_str());
     assert_eq!(sdk.choice("logprob_bytes"), want.as_str());
     // One audit event per secret.
-    let logs = gate.stop();
+    let out = gate.stop();
+    let logs = &out.logs;
     assert_eq!(logs.matches("secret found").count(), rules().scan(text.as_bytes()).len(), "{logs}");
 }
 
@@ -639,8 +668,7 @@ async fn sdk_request_secret_is_redacted_before_upstream() {
     assert_eq!(sent["model"], "gpt-4o-mini");
     // Transparent mode: the client's own key goes upstream.
     assert_eq!(seen.headers.get("authorization").and_then(|v| v.to_str().ok()), Some(&*format!("Bearer {CLIENT_KEY}")));
-    let logs = gate.stop();
-    assert_no_piece(&logs, KEY, "the proxy's log");
+    gate.stop().assert_no_piece(KEY);
 }
 
 /// Gateway mode: the right client key works (streamed and not) and never goes upstream —
@@ -692,8 +720,9 @@ async fn sdk_gateway_mode_swaps_keys_and_refuses_unknown_ones() {
         }
         assert!(!String::from_utf8_lossy(&s.body).contains(client_key));
     }
-    let logs = gate.stop();
-    assert!(!logs.contains("upstream-secret-value") && !logs.contains(client_key), "a key in the proxy's log");
+    let out = gate.stop();
+    out.assert_no_piece("upstream-secret-value");
+    out.assert_no_piece(client_key);
 }
 
 /// Streamed, a configured canary (from an environment variable) that no rule knows, leaked
@@ -718,10 +747,11 @@ async fn sdk_stream_redacts_a_canary_in_encoded_forms() {
     sdk.assert_ok();
     // Base64 padding carries none of the secret's bits and stays.
     assert_eq!(sdk.content(), "Encoded: [REDACTED:canary]= and spelled: [REDACTED:canary] (as requested).");
-    let logs = gate.stop();
+    let out = gate.stop();
+    let logs = &out.logs;
     assert!(logs.contains("secret found") && logs.contains("\"canary\""), "no audit event:\n{logs}");
-    assert_no_piece(&logs, canary, "the proxy's log");
-    assert_no_piece(&logs, &base64::engine::general_purpose::STANDARD.encode(canary), "the proxy's log");
+    out.assert_no_piece(canary);
+    out.assert_no_piece(&base64::engine::general_purpose::STANDARD.encode(canary));
 }
 
 /// Streamed, `[system_prompt] action = "redact"`: the SDK sends a system message, the model
@@ -742,7 +772,8 @@ async fn sdk_stream_redacts_a_recited_system_prompt() {
     assert_eq!(sdk.content(), "Sure. I was told: \"[REDACTED:system-prompt-leak]\" Happy to help otherwise.");
     let seen: Value = serde_json::from_slice(&one_request(&upstream).body).expect("json");
     assert_eq!(seen["messages"][0]["content"], system, "the system message goes upstream as sent");
-    let logs = gate.stop();
+    let out = gate.stop();
+    let logs = &out.logs;
     assert!(logs.contains("system-prompt-leak"), "no audit event:\n{logs}");
 }
 
@@ -768,7 +799,8 @@ async fn sdk_stream_redacts_an_injected_instruction_and_an_exfiltration_image() 
          Install it with pip.\n[REDACTED:disclosure-request]\nWant usage examples?"
     );
     assert_eq!(sdk.choice("finish_reason"), "stop");
-    let logs = gate.stop();
+    let out = gate.stop();
+    let logs = &out.logs;
     assert!(logs.contains("disclosure-request") && logs.contains("\"response\""), "no audit event:\n{logs}");
     assert!(!logs.contains("badactor"), "the proxy's log quotes the answer:\n{logs}");
 }
