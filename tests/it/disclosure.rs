@@ -301,3 +301,13 @@ fn disclosure_rules_are_generated_from_their_source() {
     let checked_in = std::fs::read_to_string(root.join("patterns/disclosure.toml")).expect("checked in");
     assert!(fresh == checked_in, "patterns/disclosure.toml is stale: run python3 patterns/disclosure.py");
 }
+
+/// `holdout6.jsonl` (371 requests, 360 benign prompts, most of them hard negatives: texts that
+/// quote attacks to teach about them, stories, code and configs of the user's own) was written
+/// independently (its author read neither the rules nor the other sets) and scored once with
+/// the rules as committed at bcf864d: recall 311/371 = 0.838, false positives 47/360 = 13.1 %
+/// (as answers: 12/360 = 3.3 % flagged). Not tuned on, and it trains nothing.
+#[test]
+fn holdout6_unseen_set_does_not_fall_below_its_first_score() {
+    assert_quality("holdout6.jsonl", 0.838, 0.131);
+}
