@@ -129,6 +129,8 @@ pub struct RuleSet {
     plan: std::sync::OnceLock<plan::StreamPlan>,
     /// Regex caches shared by incremental scans (see [`SharedCaches`]).
     spare: SharedCaches,
+    /// Unique per set in this process: a [`Scratch`] notes the set its caches belong to.
+    id: u64,
 }
 
 /// Spare DFA-walk caches kept per streaming unit, at most.
@@ -198,6 +200,9 @@ struct AnchorGroup {
 /// Reusable buffers and regex caches for scanning. Create one per thread or per stream.
 #[derive(Debug, Default)]
 pub struct Scratch {
+    /// The [`RuleSet::id`] its caches were made for (0: none yet). A regex cache used with
+    /// another set's regexes makes regex-automata panic or answer wrongly.
+    owner: u64,
     caches: Caches,
     /// The lower-cased text the keyword automaton runs over.
     lower: Vec<u8>,
@@ -262,6 +267,10 @@ impl RuleSet {
             group_of,
             plan: std::sync::OnceLock::new(),
             spare: SharedCaches::default(),
+            id: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         })
     }
 
@@ -346,6 +355,10 @@ impl RuleSet {
 
     /// Appends the findings of `hay` to `out` (cleared first), sorted by start.
     pub fn scan_with(&self, hay: &[u8], scratch: &mut Scratch, out: &mut Vec<Finding>) {
+        if scratch.owner != self.id {
+            scratch.caches = Caches::default();
+            scratch.owner = self.id;
+        }
         scratch.windows.clear();
         scratch.starts.clear();
         prefilter::lowercase_into(hay, &mut scratch.lower);

@@ -204,3 +204,23 @@ fn grouped_anchored_rules_each_find_their_matches() {
     );
     check(&s, "key=zz key: none", &[]);
 }
+
+/// One `Scratch` used with two rule sets in turn (a set reloaded while a thread keeps its
+/// scratch): each scan finds what a fresh scratch finds, and no cache of one set's regexes
+/// reaches the other's.
+#[test]
+fn a_scratch_moves_between_rule_sets() {
+    let a =
+        set(&(rule("a-tok", r"tok_(?P<secret>[a-z0-9]{8})", &["tok_"], "")
+            + &rule("a-zz", r"\bzz[0-9]{6}\b", &["zz"], "")));
+    let b = set(&(rule("b-zz", r"zz(?P<secret>[0-9]{6,9})\b", &["zz"], "")
+        + &rule("b-tok", r"\btok_[a-z]{4}[0-9]{4}", &["tok_"], "")));
+    let text = b"tok_abcd1234 and zz91827364 and zz918273";
+    let mut scratch = Scratch::default();
+    let mut out = Vec::new();
+    for set in [&a, &b, &a, &b] {
+        set.scan_with(text, &mut scratch, &mut out);
+        assert_eq!(out, set.scan(text));
+        assert!(!out.is_empty());
+    }
+}
