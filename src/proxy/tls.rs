@@ -253,8 +253,11 @@ async fn next_hangup(signal: &mut Hangup) -> bool {
     std::future::pending::<bool>().await
 }
 
+/// The certificate file's bytes and the key file's.
+type Pems = (Vec<u8>, Vec<u8>);
+
 /// Both files' bytes, and a digest of what was read (or of why it could not be).
-fn read_pair(files: &TlsSettings) -> (Result<(Vec<u8>, Vec<u8>), CertError>, [u8; 32]) {
+fn read_pair(files: &TlsSettings) -> (Result<Pems, CertError>, [u8; 32]) {
     let read = read_pem(&files.cert, "TLS certificate").and_then(|c| Ok((c, read_pem(&files.key, "TLS key")?)));
     let mut h = Sha256::new();
     match &read {
@@ -286,7 +289,7 @@ fn read_pem(path: &Path, what: &'static str) -> Result<Vec<u8>, CertError> {
 /// The chain and key from their PEM bytes, checked to belong together.
 fn certified_key(
     files: &TlsSettings,
-    (cert_pem, key_pem): (Vec<u8>, Vec<u8>),
+    (cert_pem, key_pem): Pems,
     provider: &CryptoProvider,
 ) -> Result<CertifiedKey, CertError> {
     let chain = CertificateDer::pem_slice_iter(&cert_pem)
