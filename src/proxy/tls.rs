@@ -198,11 +198,10 @@ impl ServerCert {
 
     /// Checks the files every `every` and on SIGHUP, logging what changed, until the task is
     /// aborted.
-    async fn keep_fresh(self: Arc<Self>, every: Duration) {
+    async fn keep_fresh(self: Arc<Self>, every: Duration, mut hangup: Hangup) {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tick.tick().await;
-        let mut hangup = hangup_signal();
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
@@ -329,7 +328,9 @@ impl TlsListener {
     /// Also keeps `cert` in step with its files: checked every `tls.reload_secs` and on SIGHUP.
     pub fn reloading(mut self, cert: Arc<ServerCert>) -> TlsListener {
         let every = cert.files.reload_every;
-        self.tasks.push(tokio::spawn(cert.keep_fresh(every)).abort_handle());
+        // Registered before the first connection is served: a SIGHUP from then on reloads.
+        let hangup = hangup_signal();
+        self.tasks.push(tokio::spawn(cert.keep_fresh(every, hangup)).abort_handle());
         self
     }
 }
