@@ -28,6 +28,12 @@ pub(crate) struct ServeArgs {
     /// `off` forwards everything unscanned (to measure the proxy's own cost).
     #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
     scan: Option<String>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key; reloaded when the files change).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<i32> {
@@ -36,6 +42,8 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<i32> {
         upstream: args.upstream.clone(),
         listen: args.listen.clone(),
         scan: args.scan.as_deref().map(|s| s == "on"),
+        tls_cert: args.tls_cert.clone(),
+        tls_key: args.tls_key.clone(),
     };
     let settings = Settings::load(args.config.as_deref(), &env, &overrides)?;
     init_logging(settings.log_format);
@@ -59,9 +67,12 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<i32> {
             .with_context(|| format!("listening on {}", settings.listen))?;
         let addr = listener.local_addr()?;
         let mode = if settings.upstream_key.is_some() { "gateway" } else { "transparent" };
-        tracing::info!(%addr, upstream = %settings.upstream, mode, scan = settings.scan, rules = set.len(), "secretgate listening");
-        println!("secretgate listening on http://{addr}");
+        let scheme = if settings.tls.is_some() { "https" } else { "http" };
+        let (upstream, scan, rules) = (settings.upstream.clone(), settings.scan, set.len());
+        // Certificates and the upstream's roots are read here: a bad file stops the start.
         let proxy = Arc::new(proxy::Proxy::new(settings, set)?);
+        tracing::info!(%addr, %upstream, mode, scan, rules, scheme, "secretgate listening");
+        println!("secretgate listening on {scheme}://{addr}");
         proxy::run(proxy, listener, proxy::shutdown_signal()).await
     })?;
     Ok(0)

@@ -21,12 +21,19 @@ use crate::{
 /// `secretgate.example.toml` lists exactly these (a test checks).
 pub const KEYS: &[&str] = &[
     "listen",
+    "require_tls",
+    "trusted_proxies",
     "log_format",
     "scan",
     "upstream.url",
     "upstream.connect_timeout_secs",
     "upstream.read_timeout_secs",
     "upstream.key_env",
+    "upstream.ca_file",
+    "tls.cert",
+    "tls.key",
+    "tls.reload_secs",
+    "tls.hsts_max_age_secs",
     "auth.client_key_hashes",
     "request.action",
     "response.action",
@@ -52,6 +59,11 @@ pub const KEYS: &[&str] = &[
 #[serde(deny_unknown_fields, default)]
 pub struct File {
     pub listen: Option<String>,
+    /// Refuse plain HTTP (see `proxy::transport`).
+    pub require_tls: Option<bool>,
+    /// Peers whose `X-Forwarded-Proto: https` is believed (IPs or CIDRs).
+    pub trusted_proxies: Vec<String>,
+    pub tls: crate::proxy::tls::TlsFile,
     pub log_format: Option<LogFormat>,
     pub scan: Option<bool>,
     pub upstream: UpstreamFile,
@@ -122,6 +134,8 @@ pub struct UpstreamFile {
     pub connect_timeout_secs: Option<f64>,
     pub read_timeout_secs: Option<f64>,
     pub key_env: Option<String>,
+    /// PEM certificates trusted for the upstream instead of the system roots.
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -237,12 +251,17 @@ pub struct Overrides {
     pub upstream: Option<String>,
     pub listen: Option<String>,
     pub scan: Option<bool>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 /// The validated configuration.
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub listen: SocketAddr,
+    /// `Some`: the listener speaks TLS only.
+    pub tls: Option<crate::proxy::tls::TlsSettings>,
+    pub transport: crate::proxy::transport::TransportSettings,
     pub log_format: LogFormat,
     /// `false`: forward everything unscanned (for measuring the proxy's own cost).
     pub scan: bool,
@@ -253,6 +272,8 @@ pub struct Settings {
     /// Gateway mode: the key the proxy sends upstream (from the environment variable named
     /// in the config). `None`: transparent mode.
     pub upstream_key: Option<Hidden>,
+    /// Roots for the upstream's certificate instead of the system's.
+    pub upstream_ca_file: Option<PathBuf>,
     /// SHA-256 digests of the accepted client keys (gateway mode).
     pub client_keys: Vec<[u8; 32]>,
     /// `None`: that direction is not scanned.
@@ -371,12 +392,19 @@ impl Settings {
         let canaries = load_canaries(&f.canary, env, canary_min_run)?;
         Ok(Settings {
             listen,
+            tls: crate::proxy::tls::TlsSettings::from_file(&f.tls, o.tls_cert.clone(), o.tls_key.clone())?,
+            transport: crate::proxy::transport::TransportSettings::from_file(
+                f.require_tls,
+                &f.trusted_proxies,
+                f.tls.hsts_max_age_secs,
+            )?,
             log_format: f.log_format.unwrap_or_default(),
             scan: o.scan.or(f.scan).unwrap_or(true),
             upstream: upstream.trim_end_matches('/').to_owned(),
             connect_timeout: secs(f.upstream.connect_timeout_secs, 10.0, "upstream.connect_timeout_secs")?,
             read_timeout: secs(f.upstream.read_timeout_secs, 300.0, "upstream.read_timeout_secs")?,
             upstream_key,
+            upstream_ca_file: f.upstream.ca_file.filter(|p| !p.as_os_str().is_empty()),
             client_keys,
             request: policy(f.request.action.unwrap_or(Mode::Redact)),
             response: policy(f.response.action.unwrap_or(Mode::Redact)),

@@ -36,7 +36,11 @@ pub enum ProxyError {
         rule: String,
     },
     Busy,
+    /// Plain HTTP under `require_tls`.
+    TlsRequired,
     UpstreamUnreachable,
+    /// The upstream's TLS certificate was not trusted (or not valid for its name).
+    UpstreamCertificate,
     UpstreamTimeout,
     UpstreamFailed,
     /// The upstream compressed a body we must scan.
@@ -93,6 +97,19 @@ impl ProxyError {
             Busy => {
                 (StatusCode::SERVICE_UNAVAILABLE, "too many concurrent requests".into(), "server_error", "overloaded")
             }
+            TlsRequired => (
+                StatusCode::FORBIDDEN,
+                "plain HTTP is refused: connect over HTTPS (API keys must not cross a network in clear)".into(),
+                invalid,
+                "tls_required",
+            ),
+            UpstreamCertificate => (
+                StatusCode::BAD_GATEWAY,
+                "the upstream's TLS certificate could not be verified (a private CA belongs in upstream.ca_file)"
+                    .into(),
+                "upstream_error",
+                "upstream_certificate",
+            ),
             UpstreamUnreachable => (
                 StatusCode::BAD_GATEWAY,
                 "the upstream could not be reached".into(),

@@ -278,6 +278,8 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
             tracing::warn!(request_id = %id, error = %upstream_error_kind(&e), "upstream request failed");
             if e.is_timeout() {
                 ProxyError::UpstreamTimeout
+            } else if super::tls::is_certificate_error(&e) {
+                ProxyError::UpstreamCertificate
             } else if e.is_connect() {
                 ProxyError::UpstreamUnreachable
             } else {
@@ -388,6 +390,8 @@ fn build(status: StatusCode, headers: HeaderMap, body: Body) -> Response {
 fn upstream_error_kind(e: &reqwest::Error) -> &'static str {
     if e.is_timeout() {
         "timeout"
+    } else if super::tls::is_certificate_error(e) {
+        "tls_certificate"
     } else if e.is_connect() {
         "connect"
     } else if e.is_body() {

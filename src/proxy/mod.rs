@@ -9,6 +9,8 @@
 //! - [`auth`]: transparent and gateway modes, client keys, keys in query strings.
 //! - `forward`: one request, upstream and back, streaming or not.
 //! - [`metrics`]: the Prometheus registry.
+//! - [`tls`]: the TLS listener, its certificate reloaded from files, the upstream's roots.
+//! - [`transport`]: `require_tls`, trusted proxies, HSTS.
 
 pub mod auth;
 pub mod config;
@@ -16,6 +18,8 @@ mod error;
 mod forward;
 pub mod metrics;
 pub mod scan;
+pub mod tls;
+pub mod transport;
 
 use std::{
     future::Future,
@@ -31,7 +35,6 @@ use axum::{
     http::{HeaderValue, StatusCode},
     response::IntoResponse,
     routing::get,
-    serve::ListenerExt,
     Router,
 };
 use tokio::{net::TcpListener, sync::Semaphore};
@@ -49,6 +52,8 @@ pub struct Proxy {
     pub disclosure: Arc<crate::detect::disclosure::DisclosureSet>,
     pub metrics: metrics::Metrics,
     client: reqwest::Client,
+    /// The listener's certificate, when it speaks TLS.
+    tls: Option<Arc<tls::ServerCert>>,
     permits: Arc<Semaphore>,
     ready: AtomicBool,
     next_id: AtomicU64,
@@ -60,12 +65,17 @@ impl Proxy {
         rules.prepare_streaming();
         // Rustls needs one process-wide crypto provider; a second install is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        // Upstream certificates are always verified; there is no switch to turn that off.
+        let mut client = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
             .read_timeout(settings.read_timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .build()?;
+            .no_proxy();
+        if let Some(path) = &settings.upstream_ca_file {
+            client = client.tls_certs_only(tls::upstream_roots(path)?);
+        }
+        let client = client.build()?;
+        let tls = settings.tls.as_ref().map(|t| tls::ServerCert::load(t).map(Arc::new)).transpose()?;
         let disclosure = Arc::new(crate::detect::disclosure::DisclosureSet::builtin()?);
         Ok(Proxy {
             disclosure,
@@ -74,6 +84,7 @@ impl Proxy {
             rules,
             metrics: metrics::Metrics::new(),
             client,
+            tls,
             ready: AtomicBool::new(true),
             next_id: AtomicU64::new(0),
             id_seed: Default::default(),
@@ -122,16 +133,31 @@ pub async fn run(
     let grace = proxy.settings.shutdown_grace;
     let (tx, mut rx) = tokio::sync::watch::channel(false);
     let p = proxy.clone();
-    // Events are small writes that must go out at once: no Nagle delay.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let server = axum::serve(listener, router(proxy)).with_graceful_shutdown(async move {
+    let guard = Arc::new(transport::Guard::new(&proxy.settings.transport, proxy.tls.is_some()));
+    if let Some(warning) =
+        transport::Guard::warnings(&proxy.settings.transport, proxy.settings.listen, proxy.tls.is_some())
+    {
+        tracing::warn!("{warning}");
+    }
+    let app = router(proxy.clone())
+        .layer(axum::middleware::from_fn_with_state(guard, transport::guard))
+        .into_make_service_with_connect_info::<transport::Peer>();
+    let stop = async move {
         shutdown.await;
         p.ready.store(false, Ordering::Relaxed);
         tracing::info!(grace_secs = grace.as_secs_f64(), "shutting down: no new connections; open requests may finish");
         let _ = tx.send(true);
-    });
+    };
+    let server: std::pin::Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>> = match &proxy.tls {
+        Some(cert) => {
+            let listener = tls::TlsListener::new(listener, cert.server_config()?)?.reloading(cert.clone());
+            Box::pin(std::future::IntoFuture::into_future(axum::serve(listener, app).with_graceful_shutdown(stop)))
+        }
+        None => {
+            let listener = transport::PlainListener(listener);
+            Box::pin(std::future::IntoFuture::into_future(axum::serve(listener, app).with_graceful_shutdown(stop)))
+        }
+    };
     let deadline = async move {
         while !*rx.borrow() {
             if rx.changed().await.is_err() {
@@ -141,7 +167,7 @@ pub async fn run(
         tokio::time::sleep(grace).await;
     };
     tokio::select! {
-        r = std::future::IntoFuture::into_future(server) => r?,
+        r = server => r?,
         () = deadline => tracing::warn!("shutdown deadline passed; closing the requests still open"),
     }
     Ok(())

@@ -17,3 +17,4 @@ mod responses;
 mod rules;
 mod serve;
 mod support;
+mod tls;

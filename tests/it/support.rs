@@ -74,10 +74,27 @@ pub struct Upstream {
     pub dropped: Arc<tokio::sync::Notify>,
     /// How many bodies were dropped before their end.
     pub dropped_count: Arc<std::sync::atomic::AtomicUsize>,
+    /// Served over HTTPS.
+    tls: bool,
 }
 
 impl Upstream {
     pub async fn start(script: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Upstream {
+        Upstream::serve(script, None).await
+    }
+
+    /// The same upstream over HTTPS, with `tls`'s certificate.
+    pub async fn start_tls(
+        script: impl Fn(&Seen) -> Reply + Send + Sync + 'static,
+        tls: Arc<rustls::ServerConfig>,
+    ) -> Upstream {
+        Upstream::serve(script, Some(tls)).await
+    }
+
+    async fn serve(
+        script: impl Fn(&Seen) -> Reply + Send + Sync + 'static,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> Upstream {
         let script: Script = Arc::new(script);
         let seen = Arc::new(Mutex::new(Vec::new()));
         let dropped = Arc::new(tokio::sync::Notify::new());
@@ -102,14 +119,25 @@ impl Upstream {
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind upstream");
         let addr = listener.local_addr().expect("addr");
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Upstream { addr, seen, dropped, dropped_count }
+        let is_tls = tls.is_some();
+        match tls {
+            Some(config) => {
+                let listener = proxy::tls::TlsListener::new(listener, config).expect("TLS listener");
+                tokio::spawn(async move {
+                    let _ = axum::serve(listener, app).await;
+                });
+            }
+            None => {
+                tokio::spawn(async move {
+                    let _ = axum::serve(listener, app).await;
+                });
+            }
+        }
+        Upstream { addr, seen, dropped, dropped_count, tls: is_tls }
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}/v1", self.addr)
+        format!("{}://{}/v1", if self.tls { "https" } else { "http" }, self.addr)
     }
 
     pub fn requests(&self) -> Vec<Seen> {
@@ -174,8 +202,11 @@ impl Gate {
         let path = dir.path().join("secretgate.toml");
         std::fs::write(&path, config).expect("write config");
         let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let overrides =
-            Overrides { upstream: Some(upstream.to_owned()), listen: Some("127.0.0.1:0".into()), scan: None };
+        let overrides = Overrides {
+            upstream: Some(upstream.to_owned()),
+            listen: Some("127.0.0.1:0".into()),
+            ..Overrides::default()
+        };
         let settings = Settings::load(Some(&path), &env, &overrides).expect("settings");
         let proxy = Arc::new(proxy::Proxy::new(settings, rules()).expect("proxy"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
