@@ -9,12 +9,15 @@
 //! - [`auth`]: transparent and gateway modes, client keys, keys in query strings.
 //! - `forward`: one request, upstream and back, streaming or not.
 //! - [`metrics`]: the Prometheus registry.
+//! - [`reload`]: the configuration in force as one swappable [`reload::Snapshot`]; SIGHUP and
+//!   file changes.
 
 pub mod auth;
 pub mod config;
 mod error;
 mod forward;
 pub mod metrics;
+pub mod reload;
 pub mod scan;
 
 use std::{
@@ -44,8 +47,8 @@ use crate::RuleSet;
 /// Everything a request needs, shared by all of them.
 #[derive(Debug)]
 pub struct Proxy {
-    pub settings: Settings,
-    pub rules: Arc<RuleSet>,
+    /// Settings and rules in force; a request takes it once ([`Proxy::snapshot`]) and keeps it.
+    live: arc_swap::ArcSwap<reload::Snapshot>,
     pub disclosure: Arc<crate::detect::disclosure::DisclosureSet>,
     pub metrics: metrics::Metrics,
     client: reqwest::Client,
@@ -67,17 +70,28 @@ impl Proxy {
             .no_proxy()
             .build()?;
         let disclosure = Arc::new(crate::detect::disclosure::DisclosureSet::builtin()?);
+        let metrics = metrics::Metrics::new();
+        metrics.config_generation.set(1);
         Ok(Proxy {
             disclosure,
             permits: Arc::new(Semaphore::new(settings.max_concurrent)),
-            settings,
-            rules,
-            metrics: metrics::Metrics::new(),
+            live: arc_swap::ArcSwap::from_pointee(reload::Snapshot { settings, rules, generation: 1 }),
+            metrics,
             client,
             ready: AtomicBool::new(true),
             next_id: AtomicU64::new(0),
             id_seed: Default::default(),
         })
+    }
+
+    /// The settings and rules in force now.
+    pub fn snapshot(&self) -> Arc<reload::Snapshot> {
+        self.live.load_full()
+    }
+
+    /// Puts `next` in force for the requests that start from now on.
+    fn install(&self, next: reload::Snapshot) {
+        self.live.store(Arc::new(next));
     }
 
     /// A fresh request id: 16 hex digits, unguessable across restarts.
@@ -119,7 +133,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let grace = proxy.settings.shutdown_grace;
+    let grace = proxy.snapshot().settings.shutdown_grace;
     let (tx, mut rx) = tokio::sync::watch::channel(false);
     let p = proxy.clone();
     // Events are small writes that must go out at once: no Nagle delay.
