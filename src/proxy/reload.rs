@@ -239,7 +239,12 @@ pub fn loggable(e: &anyhow::Error) -> String {
                 rules::RuleError::Rule { file, rule, message } => format!("{file}: rule `{rule}`: {}", quiet(message)),
             }
         } else if let Some(t) = cause.downcast_ref::<toml::de::Error>() {
-            quiet(t.message())
+            // A syntax error's first line says where: "TOML parse error at line 3, column 10".
+            let shown = t.to_string();
+            match shown.lines().next().filter(|l| l.starts_with("TOML parse error at")) {
+                Some(at) => format!("{}: {}", at.trim_end_matches(':'), quiet(t.message())),
+                None => quiet(t.message()),
+            }
         } else if let Some(io) = cause.downcast_ref::<std::io::Error>() {
             io_words(io)
         } else {

@@ -34,6 +34,7 @@ fn failures_name_the_file_and_kind_but_quote_no_value() {
     // TOML syntax error on the line of a canary literal.
     let said = failure(&format!("[[canary]]\nliteral = \"{PLANTED}\nx"), &good);
     assert!(said.contains("parsing config") && said.contains("secretgate.toml"), "{said}");
+    assert!(said.contains("TOML parse error at line 2"), "{said}");
     // A value of the wrong type, which serde quotes.
     let said = failure(&format!("[rules]\npaths = \"{PLANTED}\"\n"), &good);
     assert!(said.contains("invalid configuration") && said.contains("invalid type"), "{said}");
@@ -57,6 +58,7 @@ fn quiet_empties_quoted_runs() {
         r#"invalid type: string "…", expected a sequence"#
     );
     assert_eq!(quiet("regex parse error:\n    sk-abc[\n    ^\nerror: unclosed"), "regex parse error");
+    assert_eq!(quiet("one line:\n    \"x\"\n"), "one line");
     assert_eq!(quiet(r#"open "quote"#), r#"open "…"#);
 }
 
