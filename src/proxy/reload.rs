@@ -213,7 +213,7 @@ fn keep_restart_only(old: &Settings, new: &mut Settings) -> Vec<&'static str> {
         ($field:ident, $name:literal) => {
             if new.$field != old.$field {
                 changed.push($name);
-                new.$field = old.$field.clone();
+                new.$field = old.$field;
             }
         };
     }
@@ -313,8 +313,16 @@ impl Trigger {
 /// watched, so a change made after it returns is seen. Call it inside a Tokio runtime.
 pub fn spawn(proxy: Arc<Proxy>, source: Source, loaded: Fingerprint) {
     let wake = Arc::new(Notify::new());
-    let mut reloader =
-        Reloader { proxy, source, applied: loaded, seen: loaded, watcher: None, watched: BTreeMap::new(), wake };
+    let mut reloader = Reloader {
+        proxy,
+        source,
+        applied: loaded,
+        seen: loaded,
+        watcher: None,
+        watched: BTreeMap::new(),
+        relevant: Arc::default(),
+        wake,
+    };
     let hangup = Hangup::new();
     reloader.sync_watches();
     tokio::spawn(reloader.run(hangup));
@@ -333,6 +341,8 @@ struct Reloader {
     watched: BTreeMap<PathBuf, RecursiveMode>,
     /// Notified by the watcher's thread on every event in a watched directory.
     wake: Arc<Notify>,
+    /// What in the watched directories a load reads (the watcher's thread reads it).
+    relevant: Arc<arc_swap::ArcSwap<Relevant>>,
 }
 
 /// What a check found, from the blocking pool.
@@ -360,7 +370,10 @@ impl Reloader {
         let cap = tokio::time::Instant::now() + DEBOUNCE_CAP;
         loop {
             let quiet = (tokio::time::Instant::now() + DEBOUNCE).min(cap);
-            if tokio::time::timeout_at(quiet, self.wake.notified()).await.is_err() || quiet >= cap {
+            if tokio::time::timeout_at(quiet, self.wake.notified()).await.is_err() {
+                return;
+            }
+            if tokio::time::Instant::now() >= cap {
                 return;
             }
         }
@@ -446,11 +459,12 @@ impl Reloader {
     /// Watches the directories the snapshot in force reads from (none without `watch`).
     fn sync_watches(&mut self) {
         let snapshot = self.proxy.snapshot();
-        let want = if snapshot.settings.reload_watch {
-            watch_targets(self.source.config.as_deref(), &snapshot.settings)
+        let (want, relevant) = if snapshot.settings.reload_watch {
+            watch_plan(self.source.config.as_deref(), &snapshot.settings)
         } else {
-            BTreeMap::new()
+            (BTreeMap::new(), Relevant::default())
         };
+        self.relevant.store(Arc::new(relevant));
         if want == self.watched {
             return;
         }
@@ -462,10 +476,12 @@ impl Reloader {
         let watcher = match &mut self.watcher {
             Some(w) => w,
             None => {
-                let wake = self.wake.clone();
+                let (wake, relevant) = (self.wake.clone(), self.relevant.clone());
                 let made = notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
-                    // Reads (ours among them) change nothing.
+                    // Reads (ours among them) change nothing; nor do other files in the
+                    // directories (a log file beside the config would wake us per line).
                     Ok(e) if matches!(e.kind, notify::EventKind::Access(_)) => {}
+                    Ok(e) if !e.paths.is_empty() && !e.paths.iter().any(|p| relevant.load().matches(p)) => {}
                     // Anything else, errors too (a lost event queue): look at the files.
                     _ => wake.notify_one(),
                 });
@@ -505,11 +521,32 @@ impl Reloader {
     }
 }
 
-/// The directories to watch: the config file's, each rule file's, each rules directory (all
-/// of it, as it is loaded) and its parent (the directory itself may be replaced), each
-/// canary file's.
-fn watch_targets(config: Option<&Path>, s: &Settings) -> BTreeMap<PathBuf, RecursiveMode> {
-    let mut out = BTreeMap::new();
+/// What in the watched directories a load reads: the config, rule and canary files, and
+/// everything below a rules directory.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Relevant {
+    files: Vec<PathBuf>,
+    trees: Vec<PathBuf>,
+}
+
+impl Relevant {
+    /// Whether an event about `path` (as the watcher reports it: below a watched directory)
+    /// may be a change to what a load reads.
+    fn matches(&self, path: &Path) -> bool {
+        self.files.iter().any(|f| f == path)
+            || self.trees.iter().any(|t| path.starts_with(t))
+            // Kubernetes updates a mounted config map by pointing its `..data` symlink at a
+            // new `..<timestamp>` directory: the files' own names see no event.
+            || path.file_name().is_some_and(|n| n.as_encoded_bytes().starts_with(b".."))
+    }
+}
+
+/// The directories to watch — the config file's, each rule file's, each rules directory (all
+/// of it, as it is loaded) and its parent (the directory itself may be replaced), each canary
+/// file's — and what in them is [`Relevant`]. Paths are canonical, as the watcher reports them.
+fn watch_plan(config: Option<&Path>, s: &Settings) -> (BTreeMap<PathBuf, RecursiveMode>, Relevant) {
+    let mut dirs = BTreeMap::new();
+    let mut relevant = Relevant::default();
     let dir = |p: &Path| -> PathBuf {
         let d = match p.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
@@ -517,17 +554,20 @@ fn watch_targets(config: Option<&Path>, s: &Settings) -> BTreeMap<PathBuf, Recur
         };
         std::fs::canonicalize(&d).unwrap_or(d)
     };
-    for file in config.into_iter().chain(s.canary_files.iter().map(PathBuf::as_path)) {
-        out.entry(dir(file)).or_insert(RecursiveMode::NonRecursive);
-    }
-    for path in &s.rule_paths {
-        if path.is_dir() {
-            let whole = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-            out.insert(whole, RecursiveMode::Recursive);
+    let files = config.into_iter().chain(s.rule_paths.iter().chain(&s.canary_files).map(PathBuf::as_path));
+    for file in files {
+        let parent = dir(file);
+        if let Some(name) = file.file_name() {
+            relevant.files.push(parent.join(name));
         }
-        out.entry(dir(path)).or_insert(RecursiveMode::NonRecursive);
+        dirs.entry(parent).or_insert(RecursiveMode::NonRecursive);
     }
-    out
+    for path in s.rule_paths.iter().filter(|p| p.is_dir()) {
+        let whole = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        relevant.trees.push(whole.clone());
+        dirs.insert(whole, RecursiveMode::Recursive);
+    }
+    (dirs, relevant)
 }
 
 /// SIGHUP, where there are signals.

@@ -104,16 +104,22 @@ fn restart_only_settings_keep_their_running_values() {
 }
 
 #[test]
-fn watch_targets_are_directories() {
+fn watches_are_on_directories_and_wake_for_what_a_load_reads() {
     let dir = tempfile::tempdir().expect("tempdir");
     let rules = dir.path().join("rules");
     std::fs::create_dir(&rules).expect("mkdir");
     std::fs::write(rules.join("a.toml"), rule_file("acme-token", "acme_")).expect("write");
     let src = source(dir.path(), &format!("[rules]\npaths = [{:?}]\n", rules.display().to_string()));
     let s = src.load().expect("load").settings;
-    let t = watch_targets(src.config.as_deref(), &s);
+    let (dirs, relevant) = watch_plan(src.config.as_deref(), &s);
     let root = std::fs::canonicalize(dir.path()).expect("canonical");
-    assert_eq!(t.get(&root), Some(&RecursiveMode::NonRecursive));
-    assert_eq!(t.get(&root.join("rules")), Some(&RecursiveMode::Recursive));
-    assert_eq!(t.len(), 2);
+    assert_eq!(dirs.get(&root), Some(&RecursiveMode::NonRecursive));
+    assert_eq!(dirs.get(&root.join("rules")), Some(&RecursiveMode::Recursive));
+    assert_eq!(dirs.len(), 2);
+    for yes in ["secretgate.toml", "rules", "rules/a.toml", "rules/new.toml", "rules/sub/b.toml", "..data"] {
+        assert!(relevant.matches(&root.join(yes)), "{yes}");
+    }
+    for no in ["secretgate.log", "secretgate.toml.swp", "other/a.toml"] {
+        assert!(!relevant.matches(&root.join(no)), "{no}");
+    }
 }
