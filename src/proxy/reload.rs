@@ -348,7 +348,7 @@ struct Reloader {
 /// What a check found, from the blocking pool.
 enum Outcome {
     Unchanged,
-    Loaded(Fingerprint, anyhow::Result<Loaded>),
+    Loaded(Fingerprint, anyhow::Result<Box<Loaded>>),
 }
 
 impl Reloader {
@@ -391,7 +391,7 @@ impl Reloader {
             if now == skip_if {
                 Outcome::Unchanged
             } else {
-                Outcome::Loaded(now, source.load())
+                Outcome::Loaded(now, source.load().map(Box::new))
             }
         })
         .await;
@@ -430,8 +430,8 @@ impl Reloader {
         }
     }
 
-    fn apply(&mut self, current: &Snapshot, loaded: Loaded, trigger: Trigger) {
-        let Loaded { mut settings, rules, notices, fingerprint } = loaded;
+    fn apply(&mut self, current: &Snapshot, loaded: Box<Loaded>, trigger: Trigger) {
+        let Loaded { mut settings, rules, notices, fingerprint } = *loaded;
         for setting in keep_restart_only(&current.settings, &mut settings) {
             tracing::warn!(setting, "this setting changes only on a restart; the running value is kept");
         }
