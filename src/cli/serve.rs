@@ -5,13 +5,10 @@ use std::{io::Read, path::PathBuf, sync::Arc};
 use anyhow::Context;
 use clap::Args;
 
-use crate::{
-    detect::RuleSet,
-    proxy::{
-        self,
-        config::{LogFormat, Overrides, Settings},
-    },
-    rules,
+use crate::proxy::{
+    self,
+    config::{LogFormat, Overrides},
+    reload,
 };
 
 #[derive(Args, Debug)]
@@ -37,7 +34,6 @@ pub(crate) struct ServeArgs {
 }
 
 pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<i32> {
-    let env: Vec<(String, String)> = std::env::vars().collect();
     let overrides = Overrides {
         upstream: args.upstream.clone(),
         listen: args.listen.clone(),
@@ -45,21 +41,15 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<i32> {
         tls_cert: args.tls_cert.clone(),
         tls_key: args.tls_key.clone(),
     };
-    let settings = Settings::load(args.config.as_deref(), &env, &overrides)?;
+    // Kept to read the configuration again on SIGHUP or a file change.
+    let source = reload::Source { config: args.config.clone(), env: std::env::vars().collect(), overrides };
+    let reload::Loaded { settings, rules, notices, fingerprint } = source.load()?;
     init_logging(settings.log_format);
-    let mut all = if settings.builtin_rules { rules::builtin()? } else { Vec::new() };
-    for path in &settings.rule_paths {
-        // A gitleaks config may lose rules or filters in the import: say which, and why.
-        let loaded = rules::load(path)?;
-        for notice in &loaded.report.notices {
-            tracing::warn!(notice = %notice, "rule import");
-        }
-        all.extend(loaded.rules);
+    // A gitleaks config may lose rules or filters in the import: say which, and why.
+    for notice in &notices {
+        tracing::warn!(notice = %notice, "rule import");
     }
-    if all.is_empty() {
-        anyhow::bail!("no rules loaded (rules.builtin = false and no rules.paths)");
-    }
-    let set = Arc::new(RuleSet::new(all)?);
+    let set = Arc::new(rules);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(settings.listen)
@@ -72,6 +62,8 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<i32> {
         // Certificates and the upstream's roots are read here: a bad file stops the start.
         let proxy = Arc::new(proxy::Proxy::new(settings, set)?);
         tracing::info!(%addr, %upstream, mode, scan, rules, scheme, "secretgate listening");
+        // Before the address is printed: a change made once it is seen is reloaded.
+        reload::spawn(proxy.clone(), source, fingerprint);
         println!("secretgate listening on {scheme}://{addr}");
         proxy::run(proxy, listener, proxy::shutdown_signal()).await
     })?;

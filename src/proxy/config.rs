@@ -53,6 +53,7 @@ pub const KEYS: &[&str] = &[
     "limits.shutdown_grace_secs",
     "rules.builtin",
     "rules.paths",
+    "reload.watch",
 ];
 
 #[derive(Debug, Default, Deserialize)]
@@ -78,6 +79,14 @@ pub struct File {
     pub canary: Vec<CanaryEntry>,
     pub limits: LimitsFile,
     pub rules: RulesFile,
+    pub reload: ReloadFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReloadFile {
+    /// Reload when the config, rule or canary files change (SIGHUP reloads either way).
+    pub watch: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -298,6 +307,10 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     pub builtin_rules: bool,
     pub rule_paths: Vec<PathBuf>,
+    /// The `[[canary]] file`s read (the hot reload watches them too).
+    pub canary_files: Vec<PathBuf>,
+    /// Reload on file changes (`[reload] watch`).
+    pub reload_watch: bool,
 }
 
 impl Settings {
@@ -426,6 +439,8 @@ impl Settings {
             shutdown_grace: secs(f.limits.shutdown_grace_secs, 30.0, "limits.shutdown_grace_secs")?,
             builtin_rules: f.rules.builtin.unwrap_or(true),
             rule_paths: f.rules.paths,
+            canary_files: f.canary.iter().filter_map(|c| c.file.clone()).collect(),
+            reload_watch: f.reload.watch.unwrap_or(true),
         })
     }
 }

@@ -24,6 +24,7 @@ use super::{
     config::{BlockMode, Flag},
     error::{ErrorShape, ProxyError},
     metrics::{FindingLabels, RequestLabels},
+    reload::Snapshot,
     scan::{self, AnswerStream, ChatStream, Detectors, Flow, MessagesStream, Reported, ResponsesStream},
     Proxy,
 };
@@ -135,7 +136,9 @@ pub(super) async fn handle(State(p): State<Arc<Proxy>>, req: Request) -> Respons
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let route = Route::of(&method, &path);
-    let mut response = match forward(&p, req, route, &id).await {
+    // The configuration this request runs on to its end, a reload notwithstanding.
+    let snap = p.snapshot();
+    let mut response = match forward(&p, &snap, req, route, &id).await {
         Ok(r) => r,
         Err(e) => e.respond(route.error_shape()),
     };
@@ -145,7 +148,7 @@ pub(super) async fn handle(State(p): State<Arc<Proxy>>, req: Request) -> Respons
     tracing::info!(
         request_id = %id,
         method = %method,
-        path = %loggable_path(&path, &p.rules),
+        path = %loggable_path(&path, &snap.rules),
         status,
         ms = started.elapsed().as_secs_f64() * 1e3,
         "request"
@@ -188,7 +191,13 @@ fn loggable_path(path: &str, rules: &crate::RuleSet) -> String {
         .join("/")
 }
 
-async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result<Response, ProxyError> {
+async fn forward(
+    p: &Arc<Proxy>,
+    snap: &Arc<Snapshot>,
+    req: Request,
+    route: Route,
+    id: &str,
+) -> Result<Response, ProxyError> {
     let path = req.uri().path().to_owned();
     let Some(rest) = path.strip_prefix("/v1").filter(|r| r.is_empty() || r.starts_with('/')) else {
         return Err(ProxyError::NotFound);
@@ -196,7 +205,7 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
     if !p.ready.load(std::sync::atomic::Ordering::Relaxed) {
         return Err(ProxyError::ShuttingDown);
     }
-    let s = &p.settings;
+    let s = &snap.settings;
     if s.upstream_key.is_some()
         && !auth::presented_key(req.headers()).is_some_and(|k| auth::key_allowed(k, &s.client_keys))
     {
@@ -204,7 +213,7 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
     }
     let query = req.uri().query().map(str::to_owned);
     if let Some(q) = &query {
-        if auth::query_has_key(q, &p.rules) {
+        if auth::query_has_key(q, &snap.rules) {
             return Err(ProxyError::KeyInQuery);
         }
     }
@@ -218,7 +227,7 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
     let mut flagged = false;
     // Configured canaries apply both ways; secrets found in the request join them for the answer.
     let mut detectors = Detectors {
-        rules: p.rules.clone(),
+        rules: snap.rules.clone(),
         canaries: s.canaries.iter().cloned().collect(),
         prompt: None,
         disclosure: None,
@@ -228,7 +237,7 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
         // Parsed once for every check.
         let value: Value = serde_json::from_slice(&body).map_err(|_| ProxyError::InvalidJson)?;
         if s.disclosure_request != Flag::Off {
-            flagged = disclosure_check(p, &value, id)?;
+            flagged = disclosure_check(p, s, &value, id)?;
         }
         // Read before the request's own redaction (what the model was told is what it can
         // repeat), used only for the answer.
@@ -236,7 +245,7 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
             PromptSet::new(&instructions(&value), s.system_prompt_min_words).map(|set| (Arc::new(set), action))
         });
         if let Some(policy) = s.request {
-            let (scanned, secrets) = scan_request(p, &detectors, policy, value, body, id)?;
+            let (scanned, secrets) = scan_request(p, snap, &detectors, policy, value, body, id)?;
             body = scanned;
             if s.automatic_canaries && !secrets.is_empty() {
                 if let Ok(set) = CanarySet::skipping_short(&secrets, s.canary_min_run) {
@@ -319,7 +328,7 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
             (Route::Responses, None) => Box::new(ResponsesStream::new(detectors, policy)),
             _ => Box::new(MessagesStream::new(detectors, policy)),
         };
-        let stream = stream_answer(p.clone(), answer, policy, upstream, id.to_owned(), permit);
+        let stream = stream_answer(p.clone(), snap.clone(), answer, policy, upstream, id.to_owned(), permit);
         return Ok(build(status, out_headers, Body::from_stream(stream)));
     }
 
@@ -334,7 +343,7 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
                 _ => scan::anthropic::scan_message(&detectors, policy, &mut value),
             };
             findings = outcome.findings;
-            audit(p, id, "response", policy, &findings);
+            audit(p, snap, id, "response", policy, &findings);
             // What was only flagged in the answer joins the request's flag.
             let mut kinds: Vec<&str> = Vec::new();
             if flagged
@@ -352,14 +361,14 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
                 }
             }
             if outcome.blocked && s.block_mode == BlockMode::Error {
-                return Err(ProxyError::SecretInResponse { rule: rule_id(p, &findings) });
+                return Err(ProxyError::SecretInResponse { rule: rule_id(snap, &findings) });
             }
             Bytes::from(value.to_string())
         }
         Ok(mut value) => {
             // Error bodies are redacted whatever the policy: they are not the answer.
             scan::redact_strings(&detectors, scan::redact_policy(policy), &mut value, "error", &mut findings);
-            audit(p, id, "response", policy, &findings);
+            audit(p, snap, id, "response", policy, &findings);
             Bytes::from(value.to_string())
         }
         Err(_) => {
@@ -371,7 +380,7 @@ async fn forward(p: &Arc<Proxy>, req: Request, route: Route, id: &str) -> Result
                 &|| "body".to_owned(),
                 &mut findings,
             );
-            audit(p, id, "response", policy, &findings);
+            audit(p, snap, id, "response", policy, &findings);
             Bytes::from(text)
         }
     };
@@ -430,6 +439,7 @@ async fn read_upstream(mut upstream: reqwest::Response, limit: usize) -> Result<
 /// secrets found in it (kept in memory for the answer's canaries, never logged).
 fn scan_request(
     p: &Proxy,
+    snap: &Snapshot,
     detectors: &Detectors,
     policy: Policy,
     mut value: Value,
@@ -438,9 +448,9 @@ fn scan_request(
 ) -> Result<(Bytes, Vec<String>), ProxyError> {
     let mut findings = Vec::new();
     let (blocked, secrets) = scan::redact_request(detectors, policy, &mut value, &mut findings);
-    audit(p, id, "request", policy, &findings);
+    audit(p, snap, id, "request", policy, &findings);
     if blocked {
-        return Err(ProxyError::SecretInRequest { rule: rule_id(p, &findings) });
+        return Err(ProxyError::SecretInRequest { rule: rule_id(snap, &findings) });
     }
     if findings.is_empty() || policy.action == Action::Report {
         return Ok((body, secrets));
@@ -448,8 +458,8 @@ fn scan_request(
     Ok((Bytes::from(value.to_string()), secrets))
 }
 
-fn rule_id(p: &Proxy, findings: &[Reported]) -> String {
-    findings.first().map_or_else(|| "holdback-overflow".to_owned(), |f| f.label(&p.rules).to_owned())
+fn rule_id(snap: &Snapshot, findings: &[Reported]) -> String {
+    findings.first().map_or_else(|| "holdback-overflow".to_owned(), |f| f.label(&snap.rules).to_owned())
 }
 
 fn action_name(policy: Policy) -> &'static str {
@@ -461,20 +471,20 @@ fn action_name(policy: Policy) -> &'static str {
 }
 
 /// One audit event and one metric increment per finding. Rule id, fingerprint, where —
-/// never the secret.
-fn audit(p: &Proxy, id: &str, direction: &'static str, policy: Policy, findings: &[Reported]) {
+/// never the secret. `snap` is the request's: its findings index its rules.
+fn audit(p: &Proxy, snap: &Snapshot, id: &str, direction: &'static str, policy: Policy, findings: &[Reported]) {
     for f in findings {
-        let action = match (f.kind, p.settings.system_prompt) {
+        let action = match (f.kind, snap.settings.system_prompt) {
             (Kind::SystemPromptLeak, Some(Action::Report)) => "flag",
             (Kind::SystemPromptLeak, Some(a)) => action_name(Policy { action: a, ..policy }),
-            (Kind::DisclosureRequest, _) => match p.settings.disclosure_response {
+            (Kind::DisclosureRequest, _) => match snap.settings.disclosure_response {
                 Some(Action::Report) => "flag",
                 Some(a) => action_name(Policy { action: a, ..policy }),
                 None => action_name(policy),
             },
             _ => action_name(policy),
         };
-        let rule = f.label(&p.rules);
+        let rule = f.label(&snap.rules);
         tracing::warn!(
             target: "secretgate::audit",
             request_id = %id,
@@ -492,6 +502,8 @@ fn audit(p: &Proxy, id: &str, direction: &'static str, policy: Policy, findings:
 /// The state of one scanned event stream.
 struct Scanned {
     p: Arc<Proxy>,
+    /// The snapshot the request started on: the stream finishes on it.
+    snap: Arc<Snapshot>,
     upstream: reqwest::Response,
     decoder: sse::Decoder,
     answer: Box<dyn AnswerStream>,
@@ -515,6 +527,7 @@ impl Drop for ActiveStream {
 /// [`MessagesStream`] → client bytes.
 fn stream_answer(
     p: Arc<Proxy>,
+    snap: Arc<Snapshot>,
     answer: Box<dyn AnswerStream>,
     policy: Policy,
     upstream: reqwest::Response,
@@ -523,7 +536,8 @@ fn stream_answer(
 ) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send {
     p.metrics.active_streams.inc();
     let st = Scanned {
-        decoder: sse::Decoder::new(p.settings.max_event_bytes),
+        decoder: sse::Decoder::new(snap.settings.max_event_bytes),
+        snap,
         answer,
         _active: ActiveStream(p.clone()),
         p,
@@ -544,7 +558,7 @@ fn stream_answer(
             st.p.metrics.holdback.observe(st.answer.held() as f64);
             let findings = st.answer.take_findings();
             if !findings.is_empty() {
-                audit(&st.p, &st.id, "response", st.policy, &findings);
+                audit(&st.p, &st.snap, &st.id, "response", st.policy, &findings);
             }
             if !out.is_empty() {
                 return Some((Ok(Bytes::from(out)), st));
@@ -735,8 +749,8 @@ fn content_texts<'a>(content: &'a Value, at: String, out: &mut Vec<(String, &'a 
 
 /// Requests to disclose secrets in what users and tools wrote: audited and counted; refused
 /// under `block`. Returns whether the request is flagged.
-fn disclosure_check(p: &Proxy, value: &Value, id: &str) -> Result<bool, ProxyError> {
-    let block = p.settings.disclosure_request == Flag::Block;
+fn disclosure_check(p: &Proxy, s: &super::Settings, value: &Value, id: &str) -> Result<bool, ProxyError> {
+    let block = s.disclosure_request == Flag::Block;
     let action = if block { "block" } else { "flag" };
     let mut first = None;
     for (location, text) in untrusted_texts(value) {

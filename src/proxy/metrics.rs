@@ -26,6 +26,12 @@ pub struct FindingLabels {
     pub direction: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReloadLabels {
+    /// `ok` or `failed`.
+    pub result: &'static str,
+}
+
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
@@ -40,6 +46,10 @@ pub struct Metrics {
     pub upstream_latency: Histogram,
     /// Bytes held back over a stream's channels after each upstream event.
     pub holdback: Histogram,
+    /// Reload attempts whose files had changed, by result (`ok`, `failed`).
+    pub reloads: Family<ReloadLabels, Counter>,
+    /// The configuration in force: 1 at start, one more per reload applied.
+    pub config_generation: Gauge,
 }
 
 impl Metrics {
@@ -57,7 +67,28 @@ impl Metrics {
         registry.register("upstream_latency_seconds", "Time to upstream response headers", upstream_latency.clone());
         let holdback = Histogram::new(exponential_buckets(1.0, 4.0, 10));
         registry.register("holdback_bytes", "Bytes held back after each streamed event", holdback.clone());
-        Metrics { registry, requests, findings, active_streams, runtime_tasks, upstream_latency, holdback }
+        let reloads = Family::<ReloadLabels, Counter>::default();
+        registry.register("config_reloads", "Configuration reloads, by result (ok, failed)", reloads.clone());
+        for result in ["ok", "failed"] {
+            let _ = reloads.get_or_create(&ReloadLabels { result });
+        }
+        let config_generation = Gauge::default();
+        registry.register(
+            "config_generation",
+            "The configuration in force: 1 at start, one more per reload applied",
+            config_generation.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            findings,
+            active_streams,
+            runtime_tasks,
+            upstream_latency,
+            holdback,
+            reloads,
+            config_generation,
+        }
     }
 
     /// The Prometheus text format.

@@ -11,12 +11,15 @@
 //! - [`metrics`]: the Prometheus registry.
 //! - [`tls`]: the TLS listener, its certificate reloaded from files, the upstream's roots.
 //! - [`transport`]: `require_tls`, trusted proxies, HSTS.
+//! - [`reload`]: the configuration in force as one swappable [`reload::Snapshot`]; SIGHUP and
+//!   file changes.
 
 pub mod auth;
 pub mod config;
 mod error;
 mod forward;
 pub mod metrics;
+pub mod reload;
 pub mod scan;
 pub mod tls;
 pub mod transport;
@@ -47,8 +50,8 @@ use crate::RuleSet;
 /// Everything a request needs, shared by all of them.
 #[derive(Debug)]
 pub struct Proxy {
-    pub settings: Settings,
-    pub rules: Arc<RuleSet>,
+    /// Settings and rules in force; a request takes it once ([`Proxy::snapshot`]) and keeps it.
+    live: arc_swap::ArcSwap<reload::Snapshot>,
     pub disclosure: Arc<crate::detect::disclosure::DisclosureSet>,
     pub metrics: metrics::Metrics,
     client: reqwest::Client,
@@ -77,18 +80,29 @@ impl Proxy {
         let client = client.build()?;
         let tls = settings.tls.as_ref().map(|t| tls::ServerCert::load(t).map(Arc::new)).transpose()?;
         let disclosure = Arc::new(crate::detect::disclosure::DisclosureSet::builtin()?);
+        let metrics = metrics::Metrics::new();
+        metrics.config_generation.set(1);
         Ok(Proxy {
             disclosure,
             permits: Arc::new(Semaphore::new(settings.max_concurrent)),
-            settings,
-            rules,
-            metrics: metrics::Metrics::new(),
+            live: arc_swap::ArcSwap::from_pointee(reload::Snapshot { settings, rules, generation: 1 }),
+            metrics,
             client,
             tls,
             ready: AtomicBool::new(true),
             next_id: AtomicU64::new(0),
             id_seed: Default::default(),
         })
+    }
+
+    /// The settings and rules in force now.
+    pub fn snapshot(&self) -> Arc<reload::Snapshot> {
+        self.live.load_full()
+    }
+
+    /// Puts `next` in force for the requests that start from now on.
+    fn install(&self, next: reload::Snapshot) {
+        self.live.store(Arc::new(next));
     }
 
     /// A fresh request id: 16 hex digits, unguessable across restarts.
@@ -130,12 +144,13 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let grace = proxy.settings.shutdown_grace;
+    let grace = proxy.snapshot().settings.shutdown_grace;
     let (tx, mut rx) = tokio::sync::watch::channel(false);
     let p = proxy.clone();
-    let guard = Arc::new(transport::Guard::new(&proxy.settings.transport, proxy.tls.is_some()));
+    let settings = &proxy.snapshot().settings;
+    let guard = Arc::new(transport::Guard::new(&settings.transport, proxy.tls.is_some()));
     if let Some(warning) =
-        transport::Guard::warnings(&proxy.settings.transport, proxy.settings.listen, proxy.tls.is_some())
+        transport::Guard::warnings(&settings.transport, settings.listen, proxy.tls.is_some())
     {
         tracing::warn!("{warning}");
     }

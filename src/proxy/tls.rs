@@ -67,7 +67,7 @@ pub struct TlsFile {
 }
 
 /// Where the listener's certificate and key are, and how often they are read again.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TlsSettings {
     pub cert: PathBuf,
     pub key: PathBuf,

@@ -36,7 +36,7 @@ use super::{
 };
 
 /// The listener-level settings.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TransportSettings {
     pub require_tls: bool,
     /// Peers whose `X-Forwarded-Proto` is believed.

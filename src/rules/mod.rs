@@ -160,26 +160,37 @@ pub struct Loaded {
 /// Loads a rule file, or every `*.toml` file below a directory (sorted, recursively). Each
 /// file is read as our format or, if it looks like one, as a gitleaks config ([`parse_any`]).
 pub fn load(path: &Path) -> Result<Loaded, RuleError> {
-    let display = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|source| RuleError::Io { file: display.clone(), error: source })?;
-    if meta.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path)
-            .map_err(|source| RuleError::Io { file: display.clone(), error: source })?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_dir() || p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        entries.sort();
-        let mut all = Loaded::default();
-        for p in entries {
-            let loaded = load(&p)?;
-            all.rules.extend(loaded.rules);
-            all.report.notices.extend(loaded.report.notices);
-        }
-        return Ok(all);
+    let mut all = Loaded::default();
+    for file in files(path)? {
+        let display = file.display().to_string();
+        let text =
+            std::fs::read_to_string(&file).map_err(|source| RuleError::Io { file: display.clone(), error: source })?;
+        let loaded = parse_any(&display, &text)?;
+        all.rules.extend(loaded.rules);
+        all.report.notices.extend(loaded.report.notices);
     }
-    let text =
-        std::fs::read_to_string(path).map_err(|source| RuleError::Io { file: display.clone(), error: source })?;
-    parse_any(&display, &text)
+    Ok(all)
+}
+
+/// The files [`load`] reads for `path`, in the order it reads them: `path` itself, or every
+/// `*.toml` file below it if it is a directory (sorted, recursively). The server's hot reload
+/// fingerprints exactly these.
+pub fn files(path: &Path) -> Result<Vec<std::path::PathBuf>, RuleError> {
+    let io = |error| RuleError::Io { file: path.display().to_string(), error };
+    if !std::fs::metadata(path).map_err(io)?.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let mut entries: Vec<_> = std::fs::read_dir(path)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir() || p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    entries.sort();
+    let mut out = Vec::new();
+    for p in entries {
+        out.extend(files(&p)?);
+    }
+    Ok(out)
 }
 
 /// The secret rules of one file in either format: a gitleaks config (a top-level `title`,

@@ -13,6 +13,7 @@ mod faults;
 mod leak;
 mod prompt_leak;
 mod proxy;
+mod reload;
 mod responses;
 mod rules;
 mod serve;
