@@ -12,7 +12,7 @@ chunk): the role chunk and the first sentence, then it WAITS until someone posts
 `/control/go/TAG` (TAG: the request's last user message), then the rest, with an OpenAI
 project key planted across several deltas. So an answer whose first sentence reaches the
 client only after the whole body was written cannot happen: a proxy that buffered the stream
-would leave the upstream waiting, and after GO_TIMEOUT it writes NO_GO_MARK instead of the
+would leave the upstream waiting, and after GO_TIMEOUT (20 s) it writes NO_GO_MARK instead of the
 rest, which the client reports as buffering.
 
 client (the official `openai` SDK): through nginx,
@@ -46,9 +46,12 @@ FIRST = "Hello from the fake upstream. "
 REST = ["Your key is ", KEY[:5], KEY[5:19], KEY[19:40], KEY[40:], ". Bye."]
 EXPECTED = FIRST + "Your key is [REDACTED:openai-project-key]. Bye."
 NO_GO_MARK = "[fake upstream: nobody acknowledged the first sentence in time]"
-GO_TIMEOUT = 30.0
-# How long the client waits for anything (a replica to stop accepting, an answer).
+GO_TIMEOUT = 20.0
+# How long the client waits for a replica to stop accepting, or for a scrape.
 DEADLINE = 30.0
+# The SDK's timeout: longer than GO_TIMEOUT, so a buffered stream ends in NO_GO_MARK, which
+# says what went wrong, rather than in the SDK's timeout.
+SDK_TIMEOUT = 60.0
 
 # ------------------------------------------------------------------ upstream
 
@@ -247,7 +250,7 @@ def client(args):
         base_url=args.nginx.rstrip("/") + "/v1",
         api_key="two-replicas-client-key",
         max_retries=0,
-        timeout=DEADLINE,
+        timeout=SDK_TIMEOUT,
         http_client=openai.DefaultHttpxClient(trust_env=False),
     )
     up = args.upstream.rstrip("/")

@@ -15,5 +15,6 @@ mod prompt_leak;
 mod proxy;
 mod responses;
 mod rules;
+mod scale_out;
 mod serve;
 mod support;
