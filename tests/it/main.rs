@@ -5,6 +5,7 @@ mod canary;
 mod chat_stream;
 mod cli;
 mod corpus;
+mod deploy;
 mod disclosure;
 mod e2e;
 mod e2e_anthropic;
