@@ -35,8 +35,12 @@ async fn two_replicas_behind_nginx_stream_redacted_and_drain_one_by_one() {
         return;
     };
     let script = root().join("docs/deploy/two-replicas.sh");
-    let mut cmd = Command::new("bash");
-    cmd.arg(&script)
+    // `timeout` signals its whole process group: the script, its client, replicas, nginx and
+    // upstream all stop (and the script's trap cleans up) well before `run` gives up and
+    // kills only its child.
+    let mut cmd = Command::new("timeout");
+    cmd.args(["--signal=TERM", "100", "bash"])
+        .arg(&script)
         .env("SECRETGATE_BIN", env!("CARGO_BIN_EXE_secretgate"))
         .env("SECRETGATE_PYTHON", python())
         .env("NGINX", &nginx);
