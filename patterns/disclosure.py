@@ -360,14 +360,18 @@ for r in rules:
 
 # --- Scores, learned. Each rule's score was set by hand; now they are fitted to the labeled
 # prompts (tests/data/disclosure/features.jsonl: per prompt, the units the detector judges, as
-# the rules in each — see src/detect/disclosure/units.rs). A unit's logit is a bias plus the
-# weights of its rules; a prompt's is a soft maximum over its units; logistic loss, benign
-# prompts weighted NEG_WEIGHT, each weight pulled towards its hand-set score (PRIOR_SCALE times
-# it; the bias towards -PRIOR_SCALE) by L2, so a rule the sets rarely see keeps its hand
-# value. Full-batch gradient descent, fixed steps: the same inputs give the same scores. The
-# detector's threshold is 1, so a weight is written as weight / -bias. Only the sets the
-# rules were tuned on train the scores; holdout3 and holdout5 measure them
-# (`python3 patterns/disclosure.py --report`: those and leave-one-set-out cross-validation).
+# the rules in each and the ids of its learned features — see src/detect/disclosure/units.rs
+# and learned.rs). A unit's logit is a bias plus the weights of its rules and of its learned
+# features (where its sentence sits in the text, its hashed words); a prompt's is a soft
+# maximum over its units; logistic loss, benign prompts weighted NEG_WEIGHT, each rule's weight
+# pulled towards its hand-set score (PRIOR_SCALE times it; the bias towards -PRIOR_SCALE) by
+# L2, so a rule the sets rarely see keeps its hand value, each learned feature towards 0.
+# Full-batch gradient descent, fixed steps: the same inputs give the same scores. The
+# detector's threshold is 1, so a weight is written as weight / -bias: rule scores into
+# disclosure.toml, learned weights into disclosure-weights.txt. Every labeled set trains them;
+# `python3 patterns/disclosure.py --report` measures by leave-one-set-out cross-validation
+# (`--errors`: each fold's misses and false positives; `--rules-only`: without the learned
+# features, for comparison).
 import math, os, sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 FEATURES = os.environ.get("SECRETGATE_FEATURES") or os.path.join(HERE, "..", "tests", "data", "disclosure", "features.jsonl")
@@ -479,6 +483,7 @@ if "--report" in sys.argv:
     print("leave-one-set-out" + (" (rules only)" if not LEARNED else "") + ":", fmt(cv))
     f, p, n, m = (sum(v[i] for v in cv.values()) for i in range(4))
     print(f"  pooled: recall {f}/{p}={f/p:.3f} fp {n}/{m}={n/m:.3f}")
+    print("loso-json:", json.dumps({k: dict(found=v[0], positives=v[1], flagged=v[2], negatives=v[3]) for k, v in {**cv, "pooled": (f, p, n, m)}.items()}))
     if "--errors" in sys.argv:
         texts = {}
         for name in every:
