@@ -175,7 +175,7 @@ fn holdout2_set_stays_at_its_tuned_level() {
 /// `holdout3.jsonl` was written independently and scored once, with the rules as committed
 /// (recall 0.891, false positives 3.4 %). Since the scores are learned from the other sets:
 /// 0.943 / 3.0 %. Then its errors were read (leave-one-set-out over six sets) and it trains
-/// the scores and the learned unit features: 0.987 / 0.8 % in-sample; held out, 0.974 / 1.3 %.
+/// the scores and the learned unit features: 0.987 / 0.8 % in-sample; held out, 0.978 / 0.8 %.
 #[test]
 fn holdout3_set_stays_at_its_trained_level() {
     assert_quality("holdout3.jsonl", 0.98, 0.01);
@@ -186,7 +186,7 @@ fn holdout3_set_stays_at_its_trained_level() {
 /// of Python). Each set is by another author, so a fold is the nearest to a fresh set the
 /// repository has — but the rules were written after reading every set's errors.
 #[test]
-#[ignore = "not met on every fold: pooled 0.968 / 1.3 %, but holdout4 recall 0.949 and false positives 2.3 % / 2.9 % on holdout4 / holdout5"]
+#[ignore = "not met on every fold: pooled 0.968 / 1.0 %, but holdout4 recall 0.945 and holdout5 false positives 2.9 %"]
 fn leave_one_set_out_meets_the_targets() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().expect("tempdir");
@@ -229,10 +229,10 @@ fn holdout4_set_stays_at_its_tuned_level() {
 /// positives 15/273 = 5.5 %. Not tuned on: nobody read its misses to change the rules, and it
 /// does not train the scores. Since the scores are learned: 0.931 / 4.8 %. Then its errors
 /// were read (leave-one-set-out over six sets) and it trains the scores and the learned unit
-/// features: 0.985 / 1.1 % in-sample; held out, 0.967 / 2.9 %.
+/// features: 0.985 / 0.7 % in-sample; held out, 0.967 / 2.9 %.
 #[test]
 fn holdout5_set_stays_at_its_trained_level() {
-    assert_quality("holdout5.jsonl", 0.98, 0.015);
+    assert_quality("holdout5.jsonl", 0.98, 0.01);
 }
 
 /// Read as answers, every labeled set together: injection families are found (the floor
