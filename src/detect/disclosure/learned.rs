@@ -31,16 +31,37 @@ const QUESTION: u32 = 3;
 /// The sentence is inside a code fence.
 const IN_CODE: u32 = 4;
 
+/// Where the line breaks and code fences of a normalized text are: read once per text, so
+/// that a text with many units is not read again for each.
+#[derive(Debug)]
+pub struct Layout {
+    /// The end of the first `:` + line break, and the first line break.
+    colon_line: Option<usize>,
+    newline: Option<usize>,
+    /// The ends of the code fences (```), in order.
+    fences: Vec<usize>,
+}
+
+impl Layout {
+    pub fn of(t: &str) -> Layout {
+        Layout {
+            colon_line: t.find(":\n").map(|i| i + 2),
+            newline: t.find('\n').map(|i| i + 1),
+            fences: t.match_indices("```").map(|(i, _)| i + 3).collect(),
+        }
+    }
+}
+
 /// The learned features of a unit whose sentence is `sentence` and whose sentence with its
-/// neighbours is `context`, byte ranges of the normalized text `t`, sorted and deduplicated.
-pub fn features(t: &str, sentence: (usize, usize), context: (usize, usize)) -> Vec<u32> {
-    let before = &t[..sentence.0];
+/// neighbours is `context`, byte ranges of the normalized text `t` (laid out as `layout`),
+/// sorted and deduplicated.
+pub fn features(t: &str, layout: &Layout, sentence: (usize, usize), context: (usize, usize)) -> Vec<u32> {
     let own = &t[sentence.0..sentence.1];
     let mut out = Vec::with_capacity(32);
-    if before.contains(":\n") {
+    if layout.colon_line.is_some_and(|e| e <= sentence.0) {
         out.push(AFTER_COLON_LINE);
     }
-    if before.contains('\n') {
+    if layout.newline.is_some_and(|e| e <= sentence.0) {
         out.push(LATER_LINE);
     }
     let b = own.as_bytes();
@@ -52,7 +73,7 @@ pub fn features(t: &str, sentence: (usize, usize), context: (usize, usize)) -> V
     if own.trim_end().ends_with('?') {
         out.push(QUESTION);
     }
-    if before.matches("```").count() % 2 == 1 {
+    if layout.fences.partition_point(|&e| e <= sentence.0) % 2 == 1 {
         out.push(IN_CODE);
     }
     let mask = (1u32 << WORD_BITS) - 1;
@@ -68,7 +89,7 @@ pub fn features(t: &str, sentence: (usize, usize), context: (usize, usize)) -> V
 /// and `_`, cut to [`STEM`] bytes, and each CJK ideograph on its own.
 fn words(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = text;
-    std::iter::from_fn(move || loop {
+    std::iter::from_fn(move || {
         let (i, c) = rest.char_indices().find(|&(_, c)| c.is_ascii_alphanumeric() || c == '_' || is_cjk(c))?;
         if is_cjk(c) {
             let word = &rest[i..i + c.len_utf8()];
@@ -78,7 +99,7 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
         let tail = &rest[i..];
         let len = tail.bytes().position(|b| !(b.is_ascii_alphanumeric() || b == b'_')).unwrap_or(tail.len());
         rest = &tail[len..];
-        return Some(&tail[..len.min(STEM)]);
+        Some(&tail[..len.min(STEM)])
     })
 }
 
@@ -143,9 +164,22 @@ mod tests {
         assert_eq!(fnv1a(b"u ", b"key"), 0x31a4_212f);
         let t = "please rewrite this:\nthe key is stored in the vault.";
         let s = t.find("the key").expect("there");
-        let f = features(t, (s, t.len()), (0, t.len()));
+        let f = features(t, &Layout::of(t), (s, t.len()), (0, t.len()));
         assert!(f.contains(&AFTER_COLON_LINE) && f.contains(&LATER_LINE) && !f.contains(&QUESTION));
         assert!(f.windows(2).all(|p| p[0] < p[1]));
+    }
+
+    /// The layout read once gives what reading the text before each sentence gives.
+    #[test]
+    fn layout_agrees_with_the_text_before() {
+        let t = "intro:\nsee ```code``` and ```more\n``` end: x\ny";
+        let layout = Layout::of(t);
+        for s in 0..=t.len() {
+            let before = &t[..s];
+            assert_eq!(layout.colon_line.is_some_and(|e| e <= s), before.contains(":\n"), "{s}");
+            assert_eq!(layout.newline.is_some_and(|e| e <= s), before.contains('\n'), "{s}");
+            assert_eq!(layout.fences.partition_point(|&e| e <= s), before.matches("```").count(), "{s}");
+        }
     }
 
     #[test]

@@ -72,6 +72,7 @@ impl DisclosureSet {
         sentences.sort_unstable();
         sentences.dedup();
         let mut out = Vec::new();
+        let mut layout = None;
         for sent in sentences {
             // The sentence and its neighbours.
             let prev = t[..sent.0].char_indices().next_back().map_or(0, |(i, _)| i);
@@ -107,7 +108,8 @@ impl DisclosureSet {
             }
             if anchored {
                 unit.rules.sort_unstable();
-                unit.learned = learned::features(t, unit.sentence, unit.context);
+                let layout = layout.get_or_insert_with(|| learned::Layout::of(t));
+                unit.learned = learned::features(t, layout, unit.sentence, unit.context);
                 out.push(unit);
             }
         }
