@@ -13,6 +13,7 @@
 
 pub mod answer;
 pub mod decode;
+pub mod learned;
 pub mod normalize;
 mod units;
 
@@ -79,6 +80,9 @@ pub struct DisclosureSet {
     /// sentence, most sentences of an answer) match none, and eight lazy-DFA passes over them
     /// cost far less than asking 45 rules. `None` if one does not compile within its limits.
     any: Option<Vec<Regex>>,
+    /// The weights of the units' learned features (`patterns/disclosure-weights.txt` for the
+    /// built-in rules; none for a rule file of one's own).
+    weights: learned::Weights,
 }
 
 /// The alternations of `rules`' regexes (see [`DisclosureSet::any`]), a few rules each: one
@@ -93,6 +97,9 @@ fn any_rule(rules: &[DisclosureRule]) -> Option<Vec<Regex>> {
         })
         .collect()
 }
+
+/// The learned weights of the built-in rules' units, written by `patterns/disclosure.py`.
+const BUILTIN_WEIGHTS: &str = include_str!("../../../patterns/disclosure-weights.txt");
 
 /// Rules per alternation in [`DisclosureSet::any`].
 const ANY_GROUP: usize = 6;
@@ -263,7 +270,12 @@ impl DisclosureSet {
             .map(|(file, spec)| compile(&file, spec))
             .collect::<Result<Vec<_>, _>>()?;
         let any = any_rule(&rules);
-        Ok(DisclosureSet { rules, any })
+        let weights = learned::Weights::parse(BUILTIN_WEIGHTS).map_err(|message| RuleError::Rule {
+            file: "patterns/disclosure-weights.txt".to_owned(),
+            rule: "learned weights".to_owned(),
+            message,
+        })?;
+        Ok(DisclosureSet { rules, any, weights })
     }
 
     /// The disclosure-request rules of one rule file (rules of other kinds are skipped), e.g.
@@ -275,7 +287,7 @@ impl DisclosureSet {
             .map(|spec| compile(file, spec))
             .collect::<Result<Vec<_>, _>>()?;
         let any = any_rule(&rules);
-        Ok(DisclosureSet { rules, any })
+        Ok(DisclosureSet { rules, any, weights: learned::Weights::default() })
     }
 
     pub fn rules(&self) -> &[DisclosureRule] {
@@ -396,7 +408,8 @@ impl DisclosureSet {
         // (addressed to an AI reader) lets every rule count.
         let answer_wide = matches.iter().any(|m| self.rules[m.rule].text_scope && self.rules[m.rule].in_answers);
         for unit in self.units(t, &matches) {
-            let total: f64 = unit.rules.iter().map(|&r| self.rules[r].score).sum();
+            let total: f64 =
+                unit.rules.iter().map(|&r| self.rules[r].score).sum::<f64>() + self.weights.score(&unit.learned);
             if total < 1.0 - 1e-9 {
                 continue;
             }

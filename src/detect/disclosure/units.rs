@@ -7,11 +7,12 @@
 //! neighbour (a credential or the prompt named, an environment dump, a request pattern that
 //! names its object itself), so urgency and a request verb alone ("URGENT: give me three
 //! talking points") never add up to a finding. Its score is the sum of the scores of the
-//! rules in it, each counted once; 1 or more is a finding. The scores are learned from the
+//! rules in it, each counted once, plus the learned weights of its place in the text and its
+//! words ([`learned`]); 1 or more is a finding. The scores are learned from the
 //! labeled sets (`patterns/disclosure.py` fits them to the units of every labeled prompt:
 //! [`DisclosureSet::features`]).
 
-use super::{sentence, DisclosureSet};
+use super::{learned, sentence, DisclosureSet};
 
 /// One rule match in a normalized text, outside its rule's `unless` sentences.
 #[derive(Clone, Copy, Debug)]
@@ -30,6 +31,11 @@ pub(super) struct Unit {
     /// Every rule that counts here (its own, its neighbours', text-wide ones), once each,
     /// sorted.
     pub rules: Vec<usize>,
+    /// The sentence itself, and with its neighbours: byte ranges of the normalized text.
+    pub sentence: (usize, usize),
+    pub context: (usize, usize),
+    /// Its place in the text and its words ([`learned::features`]).
+    pub learned: Vec<u32>,
 }
 
 impl DisclosureSet {
@@ -66,13 +72,20 @@ impl DisclosureSet {
         sentences.sort_unstable();
         sentences.dedup();
         let mut out = Vec::new();
+        let mut layout = None;
         for sent in sentences {
             // The sentence and its neighbours.
             let prev = t[..sent.0].char_indices().next_back().map_or(0, |(i, _)| i);
             let before = sentence(t, prev, prev).0;
             let next = t[sent.1..].char_indices().nth(1).map_or(t.len(), |(i, _)| sent.1 + i);
             let after = sentence(t, next, next).1;
-            let mut unit = Unit { own: Vec::new(), rules: text_wide.clone() };
+            let mut unit = Unit {
+                own: Vec::new(),
+                rules: text_wide.clone(),
+                sentence: sent,
+                context: (before, after),
+                learned: Vec::new(),
+            };
             let mut anchored = false;
             for (k, m) in matches.iter().enumerate() {
                 let rule = &self.rules[m.rule];
@@ -95,7 +108,28 @@ impl DisclosureSet {
             }
             if anchored {
                 unit.rules.sort_unstable();
+                let layout = layout.get_or_insert_with(|| learned::Layout::of(t));
+                unit.learned = learned::features(t, layout, unit.sentence, unit.context);
                 out.push(unit);
+            }
+        }
+        out
+    }
+
+    /// The text of each unit [`features`](Self::features) lists, in the same order: its
+    /// sentence, the sentence with its neighbours, and the whole normalized reading — for
+    /// trying other learned features without rebuilding.
+    pub fn unit_texts(&self, text: &str) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        for reading in self.readings(text) {
+            let t = reading.1.text.as_str();
+            let matches = self.matches_in(t);
+            for unit in self.units(t, &matches) {
+                out.push((
+                    t[unit.sentence.0..unit.sentence.1].to_owned(),
+                    t[unit.context.0..unit.context.1].to_owned(),
+                    t.to_owned(),
+                ));
             }
         }
         out
@@ -103,8 +137,10 @@ impl DisclosureSet {
 
     /// The units of `text` as the judgement sees them — of the text as written and of every
     /// decoded segment — each as (the rules matched in the sentence itself, every rule that
-    /// counts in it), by rule id: the features the scores are fitted to.
-    pub fn features(&self, text: &str) -> Vec<(Vec<&str>, Vec<&str>)> {
+    /// counts in it, by rule id; its learned features' ids): what the scores and weights are
+    /// fitted to.
+    #[allow(clippy::type_complexity)]
+    pub fn features(&self, text: &str) -> Vec<(Vec<&str>, Vec<&str>, Vec<u32>)> {
         let mut out = Vec::new();
         for reading in self.readings(text) {
             let t = reading.1.text.as_str();
@@ -114,7 +150,7 @@ impl DisclosureSet {
                 own.sort_unstable();
                 own.dedup();
                 let all = unit.rules.iter().map(|&r| self.rules[r].id.as_str()).collect();
-                out.push((own, all));
+                out.push((own, all, unit.learned));
             }
         }
         out
