@@ -351,8 +351,10 @@ fn disclosure_rules_are_generated_from_their_source() {
 /// quote attacks to teach about them, stories, code and configs of the user's own) was written
 /// independently (its author read neither the rules nor the other sets) and scored once with
 /// the rules as committed at bcf864d: recall 311/371 = 0.838, false positives 47/360 = 13.1 %
-/// (as answers: 12/360 = 3.3 % flagged). Not tuned on, and it trains nothing.
+/// (as answers: 12/360 = 3.3 % flagged). Not tuned on, and it trains nothing. Scored a second
+/// time after the generalisation round (word features, rule classes) that was written without
+/// seeing it: recall 325/371 = 0.876, false positives 25/360 = 6.9 % (as answers 3.3 %).
 #[test]
-fn holdout6_unseen_set_does_not_fall_below_its_first_score() {
-    assert_quality("holdout6.jsonl", 0.838, 0.131);
+fn holdout6_unseen_set_does_not_fall_below_its_last_score() {
+    assert_quality("holdout6.jsonl", 0.876, 0.07);
 }
