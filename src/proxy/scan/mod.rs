@@ -17,6 +17,7 @@
 
 pub mod anthropic;
 mod fast;
+mod feed;
 pub mod responses;
 #[cfg(test)]
 mod test_support;
@@ -41,6 +42,7 @@ use crate::{
 };
 
 pub use anthropic::MessagesStream;
+pub use feed::Feed;
 pub use responses::ResponsesStream;
 
 /// What a body's text is scanned with: the rule set, and the canaries in force for this
