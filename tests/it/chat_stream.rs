@@ -36,9 +36,7 @@ fn through_with(fragments: &[Vec<u8>], mut chat: ChatStream) -> (Vec<u8>, usize)
             }
         }
     }
-    while let Some(item) = d.finish().expect("decodes") {
-        chat.item(item, &mut out);
-    }
+    d.finish().expect("decodes");
     chat.end(&mut out);
     (out, chat.fast_hits())
 }

@@ -382,9 +382,7 @@ pub fn assemble(body: &[u8]) -> (Vec<Assembled>, Vec<Value>, bool) {
     while let Some(i) = d.next_item().expect("client-side stream decodes") {
         items.push(i);
     }
-    while let Some(i) = d.finish().expect("client-side stream decodes") {
-        items.push(i);
-    }
+    d.finish().expect("client-side stream decodes");
     let mut out: Vec<Assembled> = Vec::new();
     let mut chunks = Vec::new();
     let mut done = false;
@@ -459,9 +457,7 @@ pub fn through_stream(mut s: impl secretgate::proxy::scan::AnswerStream, fragmen
             }
         }
     }
-    while let Some(item) = d.finish().expect("decodes") {
-        s.item(item, &mut out);
-    }
+    d.finish().expect("decodes");
     s.end(&mut out);
     out
 }

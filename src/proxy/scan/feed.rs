@@ -54,34 +54,16 @@ impl Feed {
         }
     }
 
-    /// The upstream body ended: what is left in the decoder, then the scanner's end (an error
-    /// event if the answer was cut short).
+    /// The upstream body ended: the scanner's end (an error event if the answer was cut
+    /// short), or its error event if the body ended inside an event.
     pub fn end(&mut self, out: &mut Vec<u8>) {
         if self.ended {
             return;
         }
         self.ended = true;
-        loop {
-            match self.decoder.finish() {
-                Ok(Some(sse::Item::Comment { .. })) => {}
-                Ok(Some(item)) if !whole_at_end(&item) => {
-                    self.answer.fail("the upstream stream ended inside an event", out);
-                    return;
-                }
-                Ok(Some(item)) => {
-                    if self.answer.item(item, out) == Flow::Stop {
-                        return;
-                    }
-                }
-                Ok(None) => {
-                    self.answer.end(out);
-                    return;
-                }
-                Err(_) => {
-                    self.answer.fail("the upstream sent a malformed event stream", out);
-                    return;
-                }
-            }
+        match self.decoder.finish() {
+            Ok(()) => self.answer.end(out),
+            Err(_) => self.answer.fail("the upstream stream ended inside an event", out),
         }
     }
 
@@ -92,17 +74,5 @@ impl Feed {
             self.ended = true;
             self.answer.fail(message, out);
         }
-    }
-}
-
-/// Whether an event the body ended inside (no blank line after it) is whole: `[DONE]` or
-/// JSON. A cut event is cut text, and a secret cut short is one no rule finds any more, so
-/// its start must not go out as if it were an event.
-fn whole_at_end(item: &sse::Item) -> bool {
-    match item {
-        sse::Item::Event { event, .. } => {
-            event.data == "[DONE]" || serde_json::from_str::<serde::de::IgnoredAny>(&event.data).is_ok()
-        }
-        _ => true,
     }
 }
