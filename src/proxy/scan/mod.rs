@@ -303,7 +303,9 @@ pub fn scan_answer(rules: &Detectors, policy: Policy, api: Api, body: &mut Value
             let mut at = 0;
             let mut keep = Vec::new();
             for t in tokens {
-                let span = Span { start: at, end: at + t.len };
+                // An entry that is not a token: where the rest lie is unknown, none goes.
+                let Some(len) = t.len.or((policy.action == Action::Report).then_some(0)) else { break };
+                let span = Span { start: at, end: at + len };
                 at = span.end;
                 if span.end <= released
                     && (policy.action == Action::Report || !spans.iter().any(|s| overlaps(*s, span)))
@@ -465,6 +467,9 @@ struct ChannelState {
     tokens: VecDeque<(Span, Value)>,
     /// Where the next logprobs token starts in the channel's text.
     token_at: usize,
+    /// An entry that was not a well-formed token came: where the next ones lie in the text is
+    /// unknown, so none of this channel's tokens go out any more.
+    tokens_broken: bool,
     /// Finished without a block: every token may go.
     complete: bool,
 }
@@ -476,6 +481,7 @@ impl ChannelState {
             secrets: Vec::new(),
             tokens: VecDeque::new(),
             token_at: 0,
+            tokens_broken: false,
             complete: false,
         }
     }
@@ -680,9 +686,17 @@ impl ChatStream {
                     .entry(Channel { choice: index, field })
                     .or_insert_with(|| ChannelState::new(rules, policy));
                 for Token { entry, len } in tokens {
-                    let span = Span { start: state.token_at, end: state.token_at + len };
-                    state.token_at = span.end;
-                    state.tokens.push_back((span, entry));
+                    match len.filter(|_| !state.tokens_broken) {
+                        Some(len) => {
+                            let span = Span { start: state.token_at, end: state.token_at + len };
+                            state.token_at = span.end;
+                            state.tokens.push_back((span, entry));
+                        }
+                        None => {
+                            state.tokens_broken = true;
+                            state.tokens.clear();
+                        }
+                    }
                 }
             }
             let finishing = openai::finish_reason(choice).is_some() && !blocked;

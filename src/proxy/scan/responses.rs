@@ -357,6 +357,7 @@ impl ResponsesStream {
                 secrets: Vec::new(),
                 tokens: Default::default(),
                 token_at: 0,
+                tokens_broken: false,
                 complete: false,
             };
             for f in &whole.findings {
