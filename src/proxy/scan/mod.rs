@@ -594,8 +594,8 @@ impl ChatStream {
             self.fast_hits += 1;
             return if blocked { self.block(out) } else { Flow::Continue };
         }
-        let Ok(mut value) = serde_json::from_str::<Value>(&event.data) else {
-            // Not JSON: scanned as text.
+        let Some(mut value) = crate::protocol::json::parse(&event.data) else {
+            // Not JSON (or a key twice in an object): scanned as text.
             let blocked = text_event(&self.rules, self.policy, &event, &raw, &mut self.findings, out);
             return if blocked { self.block(out) } else { Flow::Continue };
         };
