@@ -122,8 +122,14 @@ struct Whole {
     status: Status,
 }
 
+/// `text` through a redactor as one push and a finish.
+///
+/// The holdback limit does not apply: it bounds what a stream keeps in memory, and a whole
+/// string is in memory already. (With it, an overflow marker changed a string without a
+/// finding, and callers that take "no finding" for "unchanged" forwarded the original bytes:
+/// found by `adapter_anthropic`, a key in a `message_start` field went out.)
 fn redact_whole(rules: &Detectors, policy: Policy, text: &str) -> Whole {
-    let mut redactor = rules.redactor(policy);
+    let mut redactor = rules.redactor(Policy { max_holdback: usize::MAX, ..policy });
     let first = redactor.push(text);
     let mut out = first.text.to_owned();
     let mut findings = first.findings.to_vec();
