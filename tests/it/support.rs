@@ -449,15 +449,19 @@ pub fn through_stream(mut s: impl secretgate::proxy::scan::AnswerStream, fragmen
     use secretgate::{protocol::sse, proxy::scan::Flow};
     let mut d = sse::Decoder::default();
     let mut out = Vec::new();
+    let mut stopped = false;
     'outer: for f in fragments {
         d.push(f);
         while let Some(item) = d.next_item().expect("decodes") {
             if s.item(item, &mut out) == Flow::Stop {
+                stopped = true;
                 break 'outer;
             }
         }
     }
-    d.finish().expect("decodes");
+    if !stopped {
+        d.finish().expect("the upstream stream ends on an event");
+    }
     s.end(&mut out);
     out
 }
