@@ -270,11 +270,18 @@ pub(super) fn explain(api: Api, data: &[u8]) -> String {
     let (bytes, key) = if mode & 0x80 == 0 { (body.to_vec(), None) } else { built(api, data, body) };
     let pieces = Input { body: &bytes, ..input }.pieces();
     let out = through(api, policy(mode), true, &pieces);
-    format!(
+    let mut shown = format!(
         "policy {:?}\nkey {key:?}\npieces {:?}\n--- upstream\n{}\n--- client\n{}",
         policy(mode),
         pieces.iter().map(|p| p.len()).collect::<Vec<_>>(),
         String::from_utf8_lossy(&bytes),
         String::from_utf8_lossy(&out)
-    )
+    );
+    if matches!(api, Api::Chat | Api::Completions) {
+        let slow = through(api, policy(mode), false, &pieces);
+        if slow != out {
+            shown.push_str(&format!("\n--- client, tree path\n{}", String::from_utf8_lossy(&slow)));
+        }
+    }
+    shown
 }
