@@ -174,13 +174,25 @@ fn text_data(_: u64, t: &str) -> Vec<u8> {
 fn templates(api: Api) -> &'static [Template] {
     match api {
         Api::Chat => &[
-            |i, t| data(json!({"id": "c", "object": "chat.completion.chunk", "model": "m", "choices": [{"index": i, "delta": {"role": "assistant", "content": t}}]})),
+            |i, t| {
+                data(
+                    json!({"id": "c", "object": "chat.completion.chunk", "model": "m", "choices": [{"index": i, "delta": {"role": "assistant", "content": t}}]}),
+                )
+            },
             |i, t| data(json!({"choices": [{"index": i, "delta": {"content": t}, "finish_reason": null}]})),
             |i, t| data(json!({"choices": [{"index": i, "delta": {"refusal": t}}]})),
             |i, t| data(json!({"choices": [{"index": i, "delta": {"reasoning_content": t}}]})),
-            |i, t| data(json!({"choices": [{"index": i, "delta": {"tool_calls": [{"index": i, "id": "call", "type": "function", "function": {"name": "f", "arguments": t}}]}}]})),
+            |i, t| {
+                data(
+                    json!({"choices": [{"index": i, "delta": {"tool_calls": [{"index": i, "id": "call", "type": "function", "function": {"name": "f", "arguments": t}}]}}]}),
+                )
+            },
             |i, t| data(json!({"choices": [{"index": i, "delta": {"function_call": {"arguments": t}}}]})),
-            |i, t| data(json!({"choices": [{"index": i, "delta": {"content": t}, "logprobs": {"content": [{"token": t, "bytes": t.as_bytes(), "logprob": -0.1, "top_logprobs": []}]}}]})),
+            |i, t| {
+                data(
+                    json!({"choices": [{"index": i, "delta": {"content": t}, "logprobs": {"content": [{"token": t, "bytes": t.as_bytes(), "logprob": -0.1, "top_logprobs": []}]}}]}),
+                )
+            },
             |i, t| data(json!({"choices": [{"index": i, "delta": {"content": t}, "finish_reason": "stop"}]})),
             |i, _| data(json!({"choices": [{"index": i, "delta": {}, "finish_reason": "length"}]})),
             |_, t| data(json!({"error": {"message": t, "type": "server_error"}})),
@@ -190,9 +202,17 @@ fn templates(api: Api) -> &'static [Template] {
             text_data,
         ],
         Api::Completions => &[
-            |i, t| data(json!({"id": "c", "object": "text_completion", "model": "m", "choices": [{"index": i, "text": t}]})),
+            |i, t| {
+                data(
+                    json!({"id": "c", "object": "text_completion", "model": "m", "choices": [{"index": i, "text": t}]}),
+                )
+            },
             |i, t| data(json!({"choices": [{"index": i, "text": t, "finish_reason": null}]})),
-            |i, t| data(json!({"choices": [{"index": i, "text": t, "logprobs": {"tokens": [t], "token_logprobs": [-0.1], "top_logprobs": [{}], "text_offset": [0]}}]})),
+            |i, t| {
+                data(
+                    json!({"choices": [{"index": i, "text": t, "logprobs": {"tokens": [t], "token_logprobs": [-0.1], "top_logprobs": [{}], "text_offset": [0]}}]}),
+                )
+            },
             |i, t| data(json!({"choices": [{"index": i, "text": t, "finish_reason": "stop"}]})),
             |i, _| data(json!({"choices": [{"index": i, "text": "", "finish_reason": "length"}]})),
             |_, t| data(json!({"error": {"message": t}})),
@@ -201,16 +221,48 @@ fn templates(api: Api) -> &'static [Template] {
             text_data,
         ],
         Api::Anthropic => &[
-            |_, t| typed(json!({"type": "message_start", "message": {"id": "m", "type": "message", "role": "assistant", "content": [], "stop_reason": null, "usage": {"output_tokens": 1}, "note": t}})),
-            |i, t| typed(json!({"type": "content_block_start", "index": i, "content_block": {"type": "text", "text": t}})),
-            |i, t| typed(json!({"type": "content_block_start", "index": i, "content_block": {"type": "tool_use", "id": "t", "name": "f", "input": {"k": t}}})),
-            |i, t| typed(json!({"type": "content_block_start", "index": i, "content_block": {"type": "thinking", "thinking": t, "signature": ""}})),
-            |i, t| typed(json!({"type": "content_block_delta", "index": i, "delta": {"type": "text_delta", "text": t}})),
-            |i, t| typed(json!({"type": "content_block_delta", "index": i, "delta": {"type": "input_json_delta", "partial_json": t}})),
-            |i, t| typed(json!({"type": "content_block_delta", "index": i, "delta": {"type": "thinking_delta", "thinking": t}})),
-            |i, _| typed(json!({"type": "content_block_delta", "index": i, "delta": {"type": "signature_delta", "signature": "c2ln"}})),
+            |_, t| {
+                typed(
+                    json!({"type": "message_start", "message": {"id": "m", "type": "message", "role": "assistant", "content": [], "stop_reason": null, "usage": {"output_tokens": 1}, "note": t}}),
+                )
+            },
+            |i, t| {
+                typed(json!({"type": "content_block_start", "index": i, "content_block": {"type": "text", "text": t}}))
+            },
+            |i, t| {
+                typed(
+                    json!({"type": "content_block_start", "index": i, "content_block": {"type": "tool_use", "id": "t", "name": "f", "input": {"k": t}}}),
+                )
+            },
+            |i, t| {
+                typed(
+                    json!({"type": "content_block_start", "index": i, "content_block": {"type": "thinking", "thinking": t, "signature": ""}}),
+                )
+            },
+            |i, t| {
+                typed(json!({"type": "content_block_delta", "index": i, "delta": {"type": "text_delta", "text": t}}))
+            },
+            |i, t| {
+                typed(
+                    json!({"type": "content_block_delta", "index": i, "delta": {"type": "input_json_delta", "partial_json": t}}),
+                )
+            },
+            |i, t| {
+                typed(
+                    json!({"type": "content_block_delta", "index": i, "delta": {"type": "thinking_delta", "thinking": t}}),
+                )
+            },
+            |i, _| {
+                typed(
+                    json!({"type": "content_block_delta", "index": i, "delta": {"type": "signature_delta", "signature": "c2ln"}}),
+                )
+            },
             |i, _| typed(json!({"type": "content_block_stop", "index": i})),
-            |_, t| typed(json!({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": t}, "usage": {"output_tokens": 5}})),
+            |_, t| {
+                typed(
+                    json!({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": t}, "usage": {"output_tokens": 5}}),
+                )
+            },
             |_, _| typed(json!({"type": "message_stop"})),
             |_, _| typed(json!({"type": "ping"})),
             |_, t| typed(json!({"type": "error", "error": {"type": "overloaded_error", "message": t}})),
@@ -218,20 +270,62 @@ fn templates(api: Api) -> &'static [Template] {
             text_data,
         ],
         Api::Responses => &[
-            |_, t| typed(json!({"type": "response.created", "sequence_number": 0, "response": {"id": "r", "object": "response", "status": "in_progress", "output": [], "instructions": t}})),
-            |i, _| typed(json!({"type": "response.output_item.added", "output_index": i, "item": {"id": "m", "type": "message", "role": "assistant", "content": []}})),
-            |i, t| typed(json!({"type": "response.content_part.added", "output_index": i, "content_index": 0, "part": {"type": "output_text", "text": t, "annotations": []}})),
-            |i, t| typed(json!({"type": "response.output_text.delta", "output_index": i, "content_index": 0, "delta": t, "logprobs": []})),
-            |i, t| typed(json!({"type": "response.output_text.done", "output_index": i, "content_index": 0, "text": t})),
-            |i, t| typed(json!({"type": "response.content_part.done", "output_index": i, "content_index": 0, "part": {"type": "output_text", "text": t}})),
-            |i, t| typed(json!({"type": "response.output_item.done", "output_index": i, "item": {"id": "m", "type": "message", "content": [{"type": "output_text", "text": t}]}})),
-            |i, t| typed(json!({"type": "response.output_item.added", "output_index": i, "item": {"id": "f", "type": "function_call", "name": "f", "arguments": t}})),
+            |_, t| {
+                typed(
+                    json!({"type": "response.created", "sequence_number": 0, "response": {"id": "r", "object": "response", "status": "in_progress", "output": [], "instructions": t}}),
+                )
+            },
+            |i, _| {
+                typed(
+                    json!({"type": "response.output_item.added", "output_index": i, "item": {"id": "m", "type": "message", "role": "assistant", "content": []}}),
+                )
+            },
+            |i, t| {
+                typed(
+                    json!({"type": "response.content_part.added", "output_index": i, "content_index": 0, "part": {"type": "output_text", "text": t, "annotations": []}}),
+                )
+            },
+            |i, t| {
+                typed(
+                    json!({"type": "response.output_text.delta", "output_index": i, "content_index": 0, "delta": t, "logprobs": []}),
+                )
+            },
+            |i, t| {
+                typed(json!({"type": "response.output_text.done", "output_index": i, "content_index": 0, "text": t}))
+            },
+            |i, t| {
+                typed(
+                    json!({"type": "response.content_part.done", "output_index": i, "content_index": 0, "part": {"type": "output_text", "text": t}}),
+                )
+            },
+            |i, t| {
+                typed(
+                    json!({"type": "response.output_item.done", "output_index": i, "item": {"id": "m", "type": "message", "content": [{"type": "output_text", "text": t}]}}),
+                )
+            },
+            |i, t| {
+                typed(
+                    json!({"type": "response.output_item.added", "output_index": i, "item": {"id": "f", "type": "function_call", "name": "f", "arguments": t}}),
+                )
+            },
             |i, t| typed(json!({"type": "response.function_call_arguments.delta", "output_index": i, "delta": t})),
             |i, t| typed(json!({"type": "response.function_call_arguments.done", "output_index": i, "arguments": t})),
-            |i, t| typed(json!({"type": "response.output_item.added", "output_index": i, "item": {"id": "rs", "type": "reasoning", "summary": [{"type": "summary_text", "text": t}]}})),
-            |i, t| typed(json!({"type": "response.reasoning_summary_text.delta", "output_index": i, "summary_index": 0, "delta": t})),
+            |i, t| {
+                typed(
+                    json!({"type": "response.output_item.added", "output_index": i, "item": {"id": "rs", "type": "reasoning", "summary": [{"type": "summary_text", "text": t}]}}),
+                )
+            },
+            |i, t| {
+                typed(
+                    json!({"type": "response.reasoning_summary_text.delta", "output_index": i, "summary_index": 0, "delta": t}),
+                )
+            },
             |i, t| typed(json!({"type": "response.refusal.delta", "output_index": i, "content_index": 0, "delta": t})),
-            |_, t| typed(json!({"type": "response.completed", "response": {"id": "r", "status": "completed", "output": [{"type": "message", "content": [{"type": "output_text", "text": t}]}]}})),
+            |_, t| {
+                typed(
+                    json!({"type": "response.completed", "response": {"id": "r", "status": "completed", "output": [{"type": "message", "content": [{"type": "output_text", "text": t}]}]}}),
+                )
+            },
             |_, t| typed(json!({"type": "error", "code": "server_error", "message": t})),
             comment,
             text_data,

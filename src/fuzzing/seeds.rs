@@ -102,5 +102,7 @@ pub fn seeds(target: Target) -> Vec<Vec<u8>> {
 
 /// A rule file cut before each `[[rules]]`: the head, then each rule on its own.
 fn rule_blocks(file: &str) -> impl Iterator<Item = String> + '_ {
-    file.split("\n[[rules]]").enumerate().map(|(i, part)| if i == 0 { part.to_owned() } else { format!("[[rules]]{part}") })
+    file.split("\n[[rules]]")
+        .enumerate()
+        .map(|(i, part)| if i == 0 { part.to_owned() } else { format!("[[rules]]{part}") })
 }

@@ -96,7 +96,8 @@ fn canaries_against_one_push(text: &str, cuts: &[usize]) {
         Policy { action: Action::Block, ..Policy::default() },
         Policy { action: Action::Report, ..Policy::default() },
     ] {
-        let run = |cuts: &[usize]| stream(StreamRedactor::with_canaries(rules.clone(), &[canaries()], policy), text, cuts);
+        let run =
+            |cuts: &[usize]| stream(StreamRedactor::with_canaries(rules.clone(), &[canaries()], policy), text, cuts);
         assert_eq!(run(cuts), run(&[]), "cuts {cuts:?} policy {policy:?}");
     }
 }

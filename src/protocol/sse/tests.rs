@@ -76,7 +76,9 @@ fn limits_and_bad_bytes_are_errors() {
 /// event is cut text (the proxy used to check at the end whether such an event was whole).
 #[test]
 fn a_body_ending_inside_an_event_is_incomplete() {
-    for body in ["data: no blank line at end", "data: {\"a\":1}\n", "data: [DONE]", "event: x\r", ": ping", "data: a\n\ndata"] {
+    for body in
+        ["data: no blank line at end", "data: {\"a\":1}\n", "data: [DONE]", "event: x\r", ": ping", "data: a\n\ndata"]
+    {
         let mut d = Decoder::default();
         d.push(body.as_bytes());
         while d.next_item().expect("decodes").is_some() {}
