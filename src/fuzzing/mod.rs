@@ -14,7 +14,7 @@
 //!   the proxy runs and the route's scanner: the output is a well-formed event stream that
 //!   ends on an item boundary; in the structured mode (events built from templates with a
 //!   generated key planted in their text) the key never goes out whole; Chat Completions and
-//!   Completions give the same bytes with and without the fast path.
+//!   Completions give the same events with and without the fast path (data compared as JSON).
 //! - `stream_redactor`: a text cut anywhere releases exactly its one-shot redaction and
 //!   findings (redact, block, report), with the built-in rules, a small set built to hit the
 //!   streaming traps, and with canaries (any cut = one push).
