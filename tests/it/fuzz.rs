@@ -1,7 +1,6 @@
 //! The fuzz targets' bodies on stable: every target over its seeds and over the inputs the
 //! fuzzers found (`tests/data/fuzz-regressions/<target>/`, each a regression test), so the
-//! harnesses cannot rot and every finding stays fixed; findings still open are in
-//! `tests/data/fuzz-open/` (an ignored test). See `fuzz/README.md`.
+//! harnesses cannot rot and every finding stays fixed. See `fuzz/README.md`.
 
 use std::path::Path;
 
@@ -21,13 +20,6 @@ fn fuzz_targets_pass_on_their_seeds() {
 #[test]
 fn fuzz_findings_stay_fixed() {
     run_all("tests/data/fuzz-regressions");
-}
-
-/// Findings not fixed yet (`docs/fuzzing.md`): `cargo test --test it fuzz -- --ignored`.
-#[test]
-#[ignore = "open fuzz findings, see docs/fuzzing.md"]
-fn open_fuzz_findings() {
-    run_all("tests/data/fuzz-open");
 }
 
 fn run_all(dir: &str) {
