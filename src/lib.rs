@@ -8,6 +8,8 @@ pub mod bench;
 pub mod cli;
 pub mod corpus;
 pub mod detect;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod protocol;
 pub mod proxy;
 pub mod rules;

@@ -6,6 +6,10 @@
 //! scan itself. With the spans, the proxy replaces just those strings in the original bytes.
 //! Anything unusual (a key with escapes, a lone surrogate, nesting deeper than [`MAX_DEPTH`])
 //! is reported as [`Unsupported`] and the caller takes the tree path instead.
+//!
+//! [`parse`] is the tree path's parser: `serde_json`, refusing documents with a key twice in
+//! one object — parsers disagree on which of the two counts, so a value the proxy never read
+//! could be the one a client reads (and forwarding unchanged bytes would forward it unscanned).
 
 use std::ops::Range;
 
@@ -34,9 +38,67 @@ pub enum Leaf {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unsupported;
 
+/// A JSON document as a tree, or `None` if it is not JSON or an object in it has a key twice
+/// (see the module docs): the caller then treats it as text.
+pub fn parse(text: &str) -> Option<serde_json::Value> {
+    use serde::de::DeserializeSeed;
+    let value = serde_json::from_str(text).ok()?;
+    Unique.deserialize(&mut serde_json::Deserializer::from_str(text)).ok()?;
+    Some(value)
+}
+
+/// Reads a document and fails on a key seen twice in one object.
+struct Unique;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Unique {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Unique {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JSON without a key twice in an object")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Unique)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut keys = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !keys.insert(key) {
+                return Err(serde::de::Error::custom("a key twice in one object"));
+            }
+            map.next_value_seed(Unique)?;
+        }
+        Ok(())
+    }
+}
+
 /// Walks `text`, calling `visit(path, leaf, span)` for every leaf value, in document order.
-/// Empty objects and arrays are not reported. The visitor may stop the walk with
-/// `Err(Unsupported)`.
+/// Empty objects and arrays are not reported; an object with a key twice is [`Unsupported`].
+/// The visitor may stop the walk with `Err(Unsupported)`.
 pub fn walk<'a>(
     text: &'a str,
     mut visit: impl FnMut(&[Seg<'a>], Leaf, Range<usize>) -> Result<(), Unsupported>,
@@ -85,13 +147,16 @@ impl<'a> Walker<'a> {
                     self.pos += 1;
                     return Ok(());
                 }
+                let mut keys: Vec<&'a str> = Vec::new();
                 loop {
                     self.ws();
                     let key = self.string()?;
                     let raw = &self.text[key.start + 1..key.end - 1];
-                    if raw.contains('\\') {
+                    // Keys are escape-free here, so equal keys are equal bytes.
+                    if raw.contains('\\') || keys.contains(&raw) {
                         return Err(Unsupported);
                     }
+                    keys.push(raw);
                     self.ws();
                     if self.peek() != Some(b':') {
                         return Err(Unsupported);

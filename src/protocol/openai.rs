@@ -203,11 +203,27 @@ pub fn set_finish_reason(choice: &mut Value, reason: &str) {
     }
 }
 
-/// One logprobs entry and the bytes of text it covers.
+/// One logprobs entry and the bytes of text it covers; `None` if it is not a well-formed
+/// token (see [`token_len`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Token {
     pub entry: Value,
-    pub len: usize,
+    pub len: Option<usize>,
+}
+
+/// A Completions logprobs entry's length in bytes of text, if it is well formed: a token (and
+/// the alternatives in its `top_logprobs`, keyed by token) of at most
+/// [`MAX_TOKEN_BYTES`](super::responses::MAX_TOKEN_BYTES). Tokens are never scanned: a longer
+/// "token" could carry a whole secret past the text's redaction. Chat Completions entries
+/// have the Responses API's shape ([`super::responses::token_len`]).
+fn completion_token_len(entry: &Map<String, Value>) -> Option<usize> {
+    use super::responses::MAX_TOKEN_BYTES;
+    let token = entry.get("tokens").and_then(Value::as_str).filter(|t| t.len() <= MAX_TOKEN_BYTES)?;
+    match entry.get("top_logprobs") {
+        None | Some(Value::Null) => Some(token.len()),
+        Some(Value::Object(alts)) if alts.keys().all(|k| k.len() <= MAX_TOKEN_BYTES) => Some(token.len()),
+        Some(_) => None,
+    }
 }
 
 /// Which text a logprobs list covers: chat has `content` and `refusal` lists; completions
@@ -222,7 +238,8 @@ fn logprob_fields(api: Api) -> &'static [Field] {
 const PARALLEL: [&str; 4] = ["tokens", "token_logprobs", "top_logprobs", "text_offset"];
 
 /// Takes the logprobs tokens off `choice`, per field they cover, leaving empty lists in place
-/// (so the shape stays). A token's length is its `bytes` (chat) or its `token` text.
+/// (so the shape stays). A token's length is its `bytes` (chat) or its `token` text; an entry
+/// that is not a well-formed token has none.
 pub fn take_logprobs(choice: &mut Value, api: Api) -> Vec<(Field, Vec<Token>)> {
     let mut out = Vec::new();
     let Some(lp) = choice.get_mut("logprobs").and_then(Value::as_object_mut) else { return out };
@@ -232,13 +249,7 @@ pub fn take_logprobs(choice: &mut Value, api: Api) -> Vec<(Field, Vec<Token>)> {
                 if let Some(Value::Array(list)) = lp.get_mut(key) {
                     let tokens = std::mem::take(list)
                         .into_iter()
-                        .map(|entry| {
-                            let len = match entry.get("bytes").and_then(Value::as_array) {
-                                Some(bytes) => bytes.len(),
-                                None => entry.get("token").and_then(Value::as_str).map_or(0, str::len),
-                            };
-                            Token { entry, len }
-                        })
+                        .map(|entry| Token { len: super::responses::token_len(&entry), entry })
                         .collect();
                     out.push((field, tokens));
                 }
@@ -262,7 +273,7 @@ pub fn take_logprobs(choice: &mut Value, api: Api) -> Vec<(Field, Vec<Token>)> {
                         entry.insert((*k).to_owned(), std::mem::take(v));
                     }
                 }
-                let len = entry.get("tokens").and_then(Value::as_str).map_or(0, str::len);
+                let len = completion_token_len(&entry);
                 list.push(Token { entry: Value::Object(entry), len });
             }
             out.push((Field::Text, list));

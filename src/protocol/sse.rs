@@ -50,6 +50,8 @@ pub enum Error {
     LineTooLong { limit: usize },
     /// A line that is not UTF-8.
     InvalidUtf8,
+    /// The body ended inside an event or a line (see [`Decoder::finish`]).
+    Incomplete,
 }
 
 impl fmt::Display for Error {
@@ -57,6 +59,7 @@ impl fmt::Display for Error {
         match self {
             Error::LineTooLong { limit } => write!(f, "event-stream line longer than {limit} bytes"),
             Error::InvalidUtf8 => f.write_str("event-stream line is not valid UTF-8"),
+            Error::Incomplete => f.write_str("event-stream ended inside an event"),
         }
     }
 }
@@ -65,7 +68,7 @@ impl std::error::Error for Error {}
 
 /// Incremental decoder. Feed bytes with [`Decoder::push`], take items with
 /// [`Decoder::next_item`] until it returns `Ok(None)`; call [`Decoder::finish`] at the end of
-/// the body for an event left without its closing blank line.
+/// the body: it says whether the body ended inside an event.
 #[derive(Debug)]
 pub struct Decoder {
     /// Bytes not yet consumed (at most one partial line after `next_item` returns `None`).
@@ -160,22 +163,22 @@ impl Decoder {
         }
     }
 
-    /// The end of the body: an event still open (no blank line after it) is dispatched, as
-    /// a lenient client would; a partial last line counts as a line.
-    pub fn finish(&mut self) -> Result<Option<Item>, Error> {
-        let rest = &self.buf[self.pos..];
-        if !rest.is_empty() {
-            let line = std::str::from_utf8(rest).map_err(|_| Error::InvalidUtf8)?.to_owned();
-            let (start, end) = (self.pos, self.buf.len());
-            self.pos = end;
-            if let Some(item) = self.line(&line, start, end) {
-                return Ok(Some(item));
-            }
+    /// The end of the body. Anything left — a line without its line end, an event without
+    /// the blank line that ends it — is [`Error::Incomplete`]: a client discards it (as the
+    /// WHATWG parser does), and a cut event is cut text, in which a secret cut short is one no
+    /// rule finds any more. The decoder is empty afterwards.
+    pub fn finish(&mut self) -> Result<(), Error> {
+        let incomplete = self.pos < self.buf.len() || self.started;
+        self.buf.clear();
+        self.pos = 0;
+        self.raw.clear();
+        self.pending = Event::default();
+        self.started = false;
+        self.unread = false;
+        if incomplete {
+            return Err(Error::Incomplete);
         }
-        if self.started {
-            return Ok(Some(self.dispatch()));
-        }
-        Ok(None)
+        Ok(())
     }
 
     /// The event built so far, as an item. An event with lines a client does not read

@@ -25,12 +25,12 @@ use super::{
     error::{ErrorShape, ProxyError},
     metrics::{FindingLabels, RequestLabels},
     reload::Snapshot,
-    scan::{self, AnswerStream, ChatStream, Detectors, Flow, MessagesStream, Reported, ResponsesStream},
+    scan::{self, AnswerStream, ChatStream, Detectors, Feed, MessagesStream, Reported, ResponsesStream},
     Proxy,
 };
 use crate::{
     detect::{canary::CanarySet, prompt_leak::PromptSet},
-    protocol::{openai::Api, sse},
+    protocol::openai::Api,
     rules::Kind,
     stream::{Action, Policy},
 };
@@ -505,11 +505,9 @@ struct Scanned {
     /// The snapshot the request started on: the stream finishes on it.
     snap: Arc<Snapshot>,
     upstream: reqwest::Response,
-    decoder: sse::Decoder,
-    answer: Box<dyn AnswerStream>,
+    feed: Feed,
     id: String,
     policy: Policy,
-    ended: bool,
     _active: ActiveStream,
     _permit: tokio::sync::OwnedSemaphorePermit,
 }
@@ -536,27 +534,25 @@ fn stream_answer(
 ) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send {
     p.metrics.active_streams.inc();
     let st = Scanned {
-        decoder: sse::Decoder::new(snap.settings.max_event_bytes),
+        feed: Feed::new(snap.settings.max_event_bytes, answer),
         snap,
-        answer,
         _active: ActiveStream(p.clone()),
         p,
         upstream,
         id,
         policy,
-        ended: false,
         _permit: permit,
     };
     futures_util::stream::unfold(st, |mut st| async move {
         loop {
-            if st.ended {
+            if st.feed.is_ended() {
                 return None;
             }
             let mut out = Vec::new();
             let next = st.upstream.chunk().await;
             st.take(next, &mut out);
-            st.p.metrics.holdback.observe(st.answer.held() as f64);
-            let findings = st.answer.take_findings();
+            st.p.metrics.holdback.observe(st.feed.answer().held() as f64);
+            let findings = st.feed.answer().take_findings();
             if !findings.is_empty() {
                 audit(&st.p, &st.snap, &st.id, "response", st.policy, &findings);
             }
@@ -583,50 +579,11 @@ impl Scanned {
     fn take(&mut self, next: reqwest::Result<Option<Bytes>>, out: &mut Vec<u8>) {
         match next {
             Ok(Some(bytes)) => {
-                self.decoder.push(&bytes);
-                loop {
-                    match self.decoder.next_item() {
-                        Ok(Some(item)) => {
-                            if self.answer.item(item, out) == Flow::Stop {
-                                self.ended = true;
-                                return;
-                            }
-                        }
-                        Ok(None) => return,
-                        Err(e) => {
-                            tracing::warn!(request_id = %self.id, error = %e, "upstream sent a malformed event stream");
-                            self.answer.fail("the upstream sent a malformed event stream", out);
-                            self.ended = true;
-                            return;
-                        }
-                    }
+                if let Err(e) = self.feed.push(&bytes, out) {
+                    tracing::warn!(request_id = %self.id, error = %e, "upstream sent a malformed event stream");
                 }
             }
-            Ok(None) => {
-                self.ended = true;
-                loop {
-                    match self.decoder.finish() {
-                        Ok(Some(sse::Item::Comment { .. })) => {}
-                        Ok(Some(item)) if !whole_at_end(&item) => {
-                            self.answer.fail("the upstream stream ended inside an event", out);
-                            return;
-                        }
-                        Ok(Some(item)) => {
-                            if self.answer.item(item, out) == Flow::Stop {
-                                return;
-                            }
-                        }
-                        Ok(None) => {
-                            self.answer.end(out);
-                            return;
-                        }
-                        Err(_) => {
-                            self.answer.fail("the upstream sent a malformed event stream", out);
-                            return;
-                        }
-                    }
-                }
-            }
+            Ok(None) => self.feed.end(out),
             Err(e) => {
                 tracing::warn!(request_id = %self.id, error = %upstream_error_kind(&e), "upstream stream failed");
                 let msg = if e.is_timeout() {
@@ -634,22 +591,9 @@ impl Scanned {
                 } else {
                     "the upstream stream failed"
                 };
-                self.answer.fail(msg, out);
-                self.ended = true;
+                self.feed.fail(msg, out);
             }
         }
-    }
-}
-
-/// Whether an event the body ended inside (no blank line after it) is whole: `[DONE]` or
-/// JSON. A cut event is cut text, and a secret cut short is one no rule finds any more, so
-/// its start must not go out as if it were an event.
-fn whole_at_end(item: &sse::Item) -> bool {
-    match item {
-        sse::Item::Event { event, .. } => {
-            event.data == "[DONE]" || serde_json::from_str::<serde::de::IgnoredAny>(&event.data).is_ok()
-        }
-        _ => true,
     }
 }
 

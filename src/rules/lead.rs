@@ -180,6 +180,12 @@ fn lead_with(hir: &Hir, keywords: &[String], limits: Limits) -> Option<Lead> {
 /// still to come can only reach back through those. `None` when in every branch of the regex
 /// a keyword comes before the secret (then the secret begins after the keyword).
 pub fn secret_reach_of_windowed(hir: &Hir, keywords: &[String]) -> Option<(ByteSet, ByteSet)> {
+    if !has_secret(hir) {
+        // No `secret` group: the whole match is the secret, and a keyword the regex does not
+        // spell out (`secret_?key` for `secret_key`) says nothing of where it begins (found by
+        // `rule_loader`: `(?:dj_)?secret_?key=…` streamed `dj_` before its redaction).
+        return Some((bytes_of(hir), first_bytes(hir).0));
+    }
     let branches = match hir.kind() {
         HirKind::Alternation(b) => b.as_slice(),
         _ => std::slice::from_ref(hir),

@@ -658,3 +658,16 @@ fn a_blocked_secret_inside_a_redacted_request_still_ends_the_stream() {
         assert!(!out.contains("sk-proj") && !out.contains("Then more"), "cut {cut}: {out}");
     }
 }
+
+/// A rule without a `secret` group whose regex does not spell its keyword out (`secret_?key`
+/// for `secret_key`, so no lead): the whole match is the secret, and it begins before the
+/// keyword. Found by the `rule_loader` fuzz target: the stream released `dj_`.
+#[test]
+fn whole_match_secrets_reach_back_past_a_keyword_not_spelled_out() {
+    let s = set(&rule("t", r"(?:dj_)?secret_?key=[a-z]{5}", &["secret_key"], ""));
+    let text = "x dj_secret_key=abcde y";
+    for step in 1..5 {
+        let cuts: Vec<usize> = (step..text.len()).step_by(step).collect();
+        check_invariant(&s, text, &cuts);
+    }
+}

@@ -124,9 +124,7 @@ pub fn decode(body: &[u8]) -> Vec<Seen> {
     while let Some(i) = d.next_item().expect("the stream decodes") {
         items.push(i);
     }
-    while let Some(i) = d.finish().expect("the stream decodes") {
-        items.push(i);
-    }
+    d.finish().expect("the stream decodes");
     items
         .into_iter()
         .filter_map(|i| match i {

@@ -28,16 +28,18 @@ fn through(fragments: &[Vec<u8>], policy: Policy) -> Vec<u8> {
 fn through_with(fragments: &[Vec<u8>], mut chat: ChatStream) -> (Vec<u8>, usize) {
     let mut d = sse::Decoder::default();
     let mut out = Vec::new();
+    let mut stopped = false;
     'outer: for f in fragments {
         d.push(f);
         while let Some(item) = d.next_item().expect("decodes") {
             if chat.item(item, &mut out) == Flow::Stop {
+                stopped = true;
                 break 'outer;
             }
         }
     }
-    while let Some(item) = d.finish().expect("decodes") {
-        chat.item(item, &mut out);
+    if !stopped {
+        d.finish().expect("the upstream stream ends on an event");
     }
     chat.end(&mut out);
     (out, chat.fast_hits())

@@ -11,6 +11,7 @@ mod e2e;
 mod e2e_anthropic;
 mod e2e_responses;
 mod faults;
+mod fuzz;
 mod leak;
 mod prompt_leak;
 mod proxy;

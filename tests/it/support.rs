@@ -416,9 +416,7 @@ pub fn assemble(body: &[u8]) -> (Vec<Assembled>, Vec<Value>, bool) {
     while let Some(i) = d.next_item().expect("client-side stream decodes") {
         items.push(i);
     }
-    while let Some(i) = d.finish().expect("client-side stream decodes") {
-        items.push(i);
-    }
+    d.finish().expect("client-side stream decodes");
     let mut out: Vec<Assembled> = Vec::new();
     let mut chunks = Vec::new();
     let mut done = false;
@@ -485,16 +483,18 @@ pub fn through_stream(mut s: impl secretgate::proxy::scan::AnswerStream, fragmen
     use secretgate::{protocol::sse, proxy::scan::Flow};
     let mut d = sse::Decoder::default();
     let mut out = Vec::new();
+    let mut stopped = false;
     'outer: for f in fragments {
         d.push(f);
         while let Some(item) = d.next_item().expect("decodes") {
             if s.item(item, &mut out) == Flow::Stop {
+                stopped = true;
                 break 'outer;
             }
         }
     }
-    while let Some(item) = d.finish().expect("decodes") {
-        s.item(item, &mut out);
+    if !stopped {
+        d.finish().expect("the upstream stream ends on an event");
     }
     s.end(&mut out);
     out

@@ -121,3 +121,23 @@ proptest! {
         prop_assert_eq!(leaves(&text).expect("walks"), want);
     }
 }
+
+/// A key twice in one object: parsers disagree on which counts, so neither the walker nor
+/// `parse` reads the document (found by `adapter_chat`: the fast path scanned both values,
+/// the tree path only the last, and forwarding the unchanged bytes would have forwarded the
+/// first unscanned).
+#[test]
+fn a_key_twice_in_an_object_is_not_read() {
+    for doc in [
+        r#"{"delta":{"content":"a","content":"b"}}"#,
+        r#"{"a":1,"b":{"c":[{"d":1,"d":2}]}}"#,
+        r#"[{"x":"1","y":2,"x":3}]"#,
+    ] {
+        assert_eq!(walk(doc, |_, _, _| Ok(())), Err(Unsupported), "{doc}");
+        assert_eq!(parse(doc), None, "{doc}");
+    }
+    for doc in [r#"{"a":{"k":1},"b":{"k":2}}"#, r#"[{"k":1},{"k":2}]"#, r#"{"n":1.5e300,"s":"x","t":true,"u":null}"#] {
+        assert!(walk(doc, |_, _, _| Ok(())).is_ok(), "{doc}");
+        assert!(parse(doc).is_some(), "{doc}");
+    }
+}

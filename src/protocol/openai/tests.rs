@@ -56,17 +56,38 @@ fn logprobs_come_off_and_go_back() {
     let mut c = json!({"logprobs": {"content": [{"token": "hé", "bytes": [104, 195, 169], "logprob": -1}, {"token": "y", "logprob": -2}], "refusal": null}});
     let taken = take_logprobs(&mut c, Api::Chat);
     assert_eq!(taken.len(), 1);
-    assert_eq!(taken[0].1.iter().map(|t| t.len).collect::<Vec<_>>(), [3, 1]);
+    assert_eq!(taken[0].1.iter().map(|t| t.len).collect::<Vec<_>>(), [Some(3), Some(1)]);
     assert_eq!(c["logprobs"]["content"], json!([]));
     put_logprobs(&mut c, Api::Chat, Field::Content, vec![taken[0].1[1].entry.clone()]);
     assert_eq!(c["logprobs"]["content"], json!([{"token": "y", "logprob": -2}]));
 
     let mut l = json!({"logprobs": {"tokens": ["a", "bc"], "token_logprobs": [-1, -2], "top_logprobs": [{}, {}], "text_offset": [0, 1]}});
     let taken = take_logprobs(&mut l, Api::Completions);
-    assert_eq!(taken[0].1.iter().map(|t| t.len).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(taken[0].1.iter().map(|t| t.len).collect::<Vec<_>>(), [Some(1), Some(2)]);
     put_logprobs(&mut l, Api::Completions, Field::Text, vec![taken[0].1[1].entry.clone()]);
     assert_eq!(
         l["logprobs"],
         json!({"tokens": ["bc"], "token_logprobs": [-2], "top_logprobs": [{}], "text_offset": [1]})
     );
+}
+
+/// Tokens are never scanned, so an entry that could carry a whole secret — a "token" or an
+/// alternative longer than any tokenizer's — is not a token (found by `adapter_chat` and
+/// `adapter_completions`: a key in the text was redacted, its copy in a long token went out).
+#[test]
+fn entries_longer_than_a_token_are_not_tokens() {
+    let key = "sk-proj-7ku8dr1aRNQPTDZTe1tzT3BlbkFJjD7yqHBEReY65dHmyWR2";
+    let mut c = json!({"logprobs": {"content": [
+        {"token": "ok", "logprob": -1},
+        {"token": key, "logprob": -1},
+        {"token": "a", "logprob": -1, "top_logprobs": [{"token": key, "logprob": -2}]},
+        {"token": "b", "bytes": [98], "logprob": -1, "top_logprobs": [{"token": "c", "logprob": -2}]},
+    ]}});
+    let taken = take_logprobs(&mut c, Api::Chat);
+    assert_eq!(taken[0].1.iter().map(|t| t.len).collect::<Vec<_>>(), [Some(2), None, None, Some(1)]);
+
+    let mut l = json!({"logprobs": {"tokens": ["a", key, "b"], "token_logprobs": [-1, -2, -3],
+        "top_logprobs": [{"a": -1}, {}, {key: -3}], "text_offset": [0, 1, 2]}});
+    let taken = take_logprobs(&mut l, Api::Completions);
+    assert_eq!(taken[0].1.iter().map(|t| t.len).collect::<Vec<_>>(), [Some(1), None, None]);
 }

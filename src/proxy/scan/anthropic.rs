@@ -94,8 +94,8 @@ impl MessagesStream {
         let Some((event, raw)) = event_of(item, &self.rules, self.policy, &mut self.findings, out) else {
             return Flow::Continue;
         };
-        let Ok(mut value) = serde_json::from_str::<Value>(&event.data) else {
-            // Not JSON: scanned as text.
+        let Some(mut value) = crate::protocol::json::parse(&event.data) else {
+            // Not JSON (or a key twice in an object): scanned as text.
             let blocked = text_event(&self.rules, self.policy, &event, &raw, &mut self.findings, out);
             return if blocked { self.block(out) } else { Flow::Continue };
         };

@@ -15,6 +15,7 @@ use crate::{
     protocol::{
         json::{self, Leaf, Seg, Unsupported},
         openai::{Api, Channel, Field, SIMPLE_FIELDS},
+        sse,
     },
     stream::Status,
 };
@@ -165,18 +166,20 @@ impl ChatStream {
             return Ok(blocked);
         }
         replace.sort_by_key(|(span, _)| span.start);
-        out.extend_from_slice(b"data: ");
+        let mut written = String::with_capacity(data.len() + 16);
         let mut from = 0;
         for (span, with) in replace {
-            out.extend_from_slice(&data.as_bytes()[from..span.start]);
+            written.push_str(data.get(from..span.start).unwrap_or_default());
             // serde_json escapes exactly as the tree path writes.
-            if serde_json::to_writer(&mut *out, &with).is_err() {
-                out.extend_from_slice(b"\"\"");
-            }
+            written.push_str(&serde_json::to_string(&with).unwrap_or_else(|_| "\"\"".to_owned()));
             from = span.end;
         }
-        out.extend_from_slice(&data.as_bytes()[from..]);
-        out.extend_from_slice(b"\n\n");
+        written.push_str(data.get(from..).unwrap_or_default());
+        // Through the encoder: data that came in several `data:` lines (JSON may hold line
+        // ends between tokens) goes out in several, not as one line and stray ones (found by
+        // `adapter_completions`: the lines after the first reached the client as unknown
+        // fields, and the chunk as empty data).
+        sse::encode_data(&written, out);
         Ok(blocked)
     }
 }

@@ -17,6 +17,7 @@
 
 pub mod anthropic;
 mod fast;
+mod feed;
 pub mod responses;
 #[cfg(test)]
 mod test_support;
@@ -41,6 +42,7 @@ use crate::{
 };
 
 pub use anthropic::MessagesStream;
+pub use feed::Feed;
 pub use responses::ResponsesStream;
 
 /// What a body's text is scanned with: the rule set, and the canaries in force for this
@@ -120,8 +122,14 @@ struct Whole {
     status: Status,
 }
 
+/// `text` through a redactor as one push and a finish.
+///
+/// The holdback limit does not apply: it bounds what a stream keeps in memory, and a whole
+/// string is in memory already. (With it, an overflow marker changed a string without a
+/// finding, and callers that take "no finding" for "unchanged" forwarded the original bytes:
+/// found by `adapter_anthropic`, a key in a `message_start` field went out.)
 fn redact_whole(rules: &Detectors, policy: Policy, text: &str) -> Whole {
-    let mut redactor = rules.redactor(policy);
+    let mut redactor = rules.redactor(Policy { max_holdback: usize::MAX, ..policy });
     let first = redactor.push(text);
     let mut out = first.text.to_owned();
     let mut findings = first.findings.to_vec();
@@ -301,7 +309,9 @@ pub fn scan_answer(rules: &Detectors, policy: Policy, api: Api, body: &mut Value
             let mut at = 0;
             let mut keep = Vec::new();
             for t in tokens {
-                let span = Span { start: at, end: at + t.len };
+                // An entry that is not a token: where the rest lie is unknown, none goes.
+                let Some(len) = t.len.or((policy.action == Action::Report).then_some(0)) else { break };
+                let span = Span { start: at, end: at + len };
                 at = span.end;
                 if span.end <= released
                     && (policy.action == Action::Report || !spans.iter().any(|s| overlaps(*s, span)))
@@ -463,6 +473,9 @@ struct ChannelState {
     tokens: VecDeque<(Span, Value)>,
     /// Where the next logprobs token starts in the channel's text.
     token_at: usize,
+    /// An entry that was not a well-formed token came: where the next ones lie in the text is
+    /// unknown, so none of this channel's tokens go out any more.
+    tokens_broken: bool,
     /// Finished without a block: every token may go.
     complete: bool,
 }
@@ -474,6 +487,7 @@ impl ChannelState {
             secrets: Vec::new(),
             tokens: VecDeque::new(),
             token_at: 0,
+            tokens_broken: false,
             complete: false,
         }
     }
@@ -586,8 +600,8 @@ impl ChatStream {
             self.fast_hits += 1;
             return if blocked { self.block(out) } else { Flow::Continue };
         }
-        let Ok(mut value) = serde_json::from_str::<Value>(&event.data) else {
-            // Not JSON: scanned as text.
+        let Some(mut value) = crate::protocol::json::parse(&event.data) else {
+            // Not JSON (or a key twice in an object): scanned as text.
             let blocked = text_event(&self.rules, self.policy, &event, &raw, &mut self.findings, out);
             return if blocked { self.block(out) } else { Flow::Continue };
         };
@@ -678,9 +692,17 @@ impl ChatStream {
                     .entry(Channel { choice: index, field })
                     .or_insert_with(|| ChannelState::new(rules, policy));
                 for Token { entry, len } in tokens {
-                    let span = Span { start: state.token_at, end: state.token_at + len };
-                    state.token_at = span.end;
-                    state.tokens.push_back((span, entry));
+                    match len.filter(|_| !state.tokens_broken) {
+                        Some(len) => {
+                            let span = Span { start: state.token_at, end: state.token_at + len };
+                            state.token_at = span.end;
+                            state.tokens.push_back((span, entry));
+                        }
+                        None => {
+                            state.tokens_broken = true;
+                            state.tokens.clear();
+                        }
+                    }
                 }
             }
             let finishing = openai::finish_reason(choice).is_some() && !blocked;

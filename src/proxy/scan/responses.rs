@@ -148,8 +148,8 @@ impl ResponsesStream {
         let Some((event, raw)) = event_of(item, &self.rules, self.policy, &mut self.findings, out) else {
             return Flow::Continue;
         };
-        let Ok(mut value) = serde_json::from_str::<Value>(&event.data) else {
-            // Not JSON: scanned as text.
+        let Some(mut value) = crate::protocol::json::parse(&event.data) else {
+            // Not JSON (or a key twice in an object): scanned as text.
             let blocked = text_event(&self.rules, self.policy, &event, &raw, &mut self.findings, out);
             return if blocked { self.block(out) } else { Flow::Continue };
         };
@@ -357,6 +357,7 @@ impl ResponsesStream {
                 secrets: Vec::new(),
                 tokens: Default::default(),
                 token_at: 0,
+                tokens_broken: false,
                 complete: false,
             };
             for f in &whole.findings {
