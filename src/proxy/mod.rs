@@ -149,9 +149,7 @@ pub async fn run(
     let p = proxy.clone();
     let settings = &proxy.snapshot().settings;
     let guard = Arc::new(transport::Guard::new(&settings.transport, proxy.tls.is_some()));
-    if let Some(warning) =
-        transport::Guard::warnings(&settings.transport, settings.listen, proxy.tls.is_some())
-    {
+    if let Some(warning) = transport::Guard::warnings(&settings.transport, settings.listen, proxy.tls.is_some()) {
         tracing::warn!("{warning}");
     }
     let app = router(proxy.clone())
