@@ -269,7 +269,16 @@ impl<'a> Walker<'a> {
         if self.peek() == Some(b'-') {
             self.pos += 1;
         }
-        digits(self)?;
+        // JSON's integer part: `0`, or digits without a leading zero (serde_json, and so the
+        // tree path, refuses `00` and `01`).
+        if self.peek() == Some(b'0') {
+            self.pos += 1;
+            if self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                return Err(Unsupported);
+            }
+        } else {
+            digits(self)?;
+        }
         if self.peek() == Some(b'.') {
             self.pos += 1;
             digits(self)?;

@@ -141,3 +141,18 @@ fn a_key_twice_in_an_object_is_not_read() {
         assert!(parse(doc).is_some(), "{doc}");
     }
 }
+
+/// Numbers the walker takes are the ones JSON allows: an integer part with a leading zero is
+/// refused, as serde_json refuses it (found by `adapter_completions`: `"index":00` took the
+/// fast path while the tree path treated the event as not JSON).
+#[test]
+fn numbers_with_a_leading_zero_are_not_read() {
+    for doc in [r#"{"index":00}"#, r#"{"index":01}"#, r#"{"n":-012}"#, r#"[00.5]"#] {
+        assert_eq!(walk(doc, |_, _, _| Ok(())), Err(Unsupported), "{doc}");
+        assert!(serde_json::from_str::<serde_json::Value>(doc).is_err(), "{doc}");
+    }
+    for doc in [r#"{"index":0}"#, r#"{"n":-0.5}"#, r#"[10,0e5,0.25,-0]"#] {
+        assert!(walk(doc, |_, _, _| Ok(())).is_ok(), "{doc}");
+        assert!(serde_json::from_str::<serde_json::Value>(doc).is_ok(), "{doc}");
+    }
+}
