@@ -14,7 +14,11 @@
 //!
 //! The same load runs first through the proxy with `--scan off` (the baseline: what
 //! forwarding alone costs) and then scanning; `SECRETGATE_SOAK_SCAN=on` runs only the
-//! scanning proxy (for the 10-minute soak: `SECRETGATE_SOAK_SECS=600`).
+//! scanning proxy (for the 10-minute soak: `SECRETGATE_SOAK_SECS=600`), and
+//! `SECRETGATE_SOAK_ROUNDS=N` runs its load N times on the same proxy. The proxy's `/metrics`
+//! are scraped every 10 s: heap allocated (jemalloc's count of bytes in use: a leak shows
+//! there even when RSS hides it) and the rule set's spare regex caches; and once every stream
+//! of a round has closed in the proxy too.
 //!
 //! `cargo bench --bench soak`
 
@@ -27,6 +31,10 @@ use std::{
 };
 
 use load::{env_usize, epoch, one_stream, start_upstream, Proxy};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
 
 #[derive(Default)]
 struct Tally {
@@ -42,6 +50,29 @@ struct Report {
     cpu_us: f64,
     /// (seconds since start, RSS KiB), one a second.
     rss: Vec<(f64, u64)>,
+    /// (seconds since start, regex caches kept, bytes they hold, heap bytes allocated), from
+    /// `/metrics` every 10 s.
+    caches: Vec<(f64, f64, f64, f64)>,
+}
+
+/// One scrape of the proxy's `/metrics`.
+async fn scrape(addr: &str) -> Option<String> {
+    let mut tcp = TcpStream::connect(addr).await.ok()?;
+    tcp.write_all(b"GET /metrics HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n").await.ok()?;
+    let mut body = Vec::new();
+    tcp.read_to_end(&mut body).await.ok()?;
+    String::from_utf8(body).ok()
+}
+
+/// The proxy's heap bytes allocated, now (NaN without the `jemalloc` feature).
+async fn heap_now(addr: &str) -> f64 {
+    let m = scrape(addr).await.unwrap_or_default();
+    gauge(&m, "secretgate_heap_bytes{state=\"allocated\"}").unwrap_or(f64::NAN)
+}
+
+/// A gauge's value in a scrape (the metric's name with its labels, as written).
+fn gauge(metrics: &str, name: &str) -> Option<f64> {
+    metrics.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
 }
 
 /// One client: streams answers back to back until `until`.
@@ -83,11 +114,22 @@ async fn run(proxy: &Proxy, streams: usize, events: usize, interval_us: u64, sec
             })
         })
         .collect();
-    let mut rss = Vec::new();
+    let (mut rss, mut caches) = (Vec::new(), Vec::new());
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     while Instant::now() < until {
         tick.tick().await;
-        rss.push((started.elapsed().as_secs_f64(), proxy.rss_kib()));
+        let at = started.elapsed().as_secs_f64();
+        rss.push((at, proxy.rss_kib()));
+        if rss.len() % 10 == 0 {
+            if let Some(m) = scrape(&proxy.addr).await {
+                let heap = gauge(&m, "secretgate_heap_bytes{state=\"allocated\"}").unwrap_or(f64::NAN);
+                if let (Some(n), Some(bytes)) =
+                    (gauge(&m, "secretgate_regex_spare_caches"), gauge(&m, "secretgate_regex_cache_bytes"))
+                {
+                    caches.push((at, n, bytes, heap));
+                }
+            }
+        }
     }
     for t in tasks {
         t.await.expect("client task");
@@ -97,7 +139,7 @@ async fn run(proxy: &Proxy, streams: usize, events: usize, interval_us: u64, sec
     let mut tally = Arc::try_unwrap(tally).ok().expect("clients done").into_inner().expect("tally");
     let events_seen = tally.streams.saturating_sub(tally.failed) * (events + 1);
     tally.latencies.sort_by(f64::total_cmp);
-    Report { tally, secs, cpu_us: (u1 + s1 - u0 - s0) / events_seen.max(1) as f64 * 1e6, rss }
+    Report { tally, secs, cpu_us: (u1 + s1 - u0 - s0) / events_seen.max(1) as f64 * 1e6, rss, caches }
 }
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
@@ -135,15 +177,25 @@ fn print(name: &str, idle_kib: u64, settled_kib: u64, r: &Report, streams: usize
         peak.saturating_sub(idle_kib) as f64 / streams as f64,
         mib(settled_kib)
     );
-    // RSS by tenth of the run: the mean of the samples in each tenth.
-    let tenths: Vec<String> = (0..10)
-        .filter_map(|k| {
-            let (lo, hi) = (r.secs * k as f64 / 10.0, r.secs * (k + 1) as f64 / 10.0);
-            let inside: Vec<u64> = r.rss.iter().filter(|&&(s, _)| s >= lo && s < hi).map(|&(_, v)| v).collect();
-            (!inside.is_empty()).then(|| format!("{:.1}", mib(inside.iter().sum::<u64>() / inside.len() as u64)))
-        })
-        .collect();
-    println!("  RSS MiB by tenth of the run: {}", tenths.join(" "));
+    // By tenth of the run: the mean of the samples in each tenth.
+    let tenths = |samples: &[(f64, f64)]| -> String {
+        (0..10)
+            .filter_map(|k| {
+                let (lo, hi) = (r.secs * k as f64 / 10.0, r.secs * (k + 1) as f64 / 10.0);
+                let inside: Vec<f64> = samples.iter().filter(|&&(s, _)| s >= lo && s < hi).map(|&(_, v)| v).collect();
+                (!inside.is_empty()).then(|| format!("{:.1}", inside.iter().sum::<f64>() / inside.len() as f64))
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let rss: Vec<(f64, f64)> = r.rss.iter().map(|&(s, k)| (s, mib(k))).collect();
+    println!("  RSS MiB by tenth of the run: {}", tenths(&rss));
+    let heap: Vec<(f64, f64)> = r.caches.iter().map(|&(s, _, _, h)| (s, h / 1048576.0)).collect();
+    let kept: Vec<(f64, f64)> = r.caches.iter().map(|&(s, n, _, _)| (s, n)).collect();
+    let held: Vec<(f64, f64)> = r.caches.iter().map(|&(s, _, b, _)| (s, b / 1048576.0)).collect();
+    println!("  heap allocated MiB by tenth: {}", tenths(&heap));
+    println!("  regex caches kept by tenth:  {}", tenths(&kept));
+    println!("  regex cache MiB by tenth:    {}", tenths(&held));
     r.cpu_us
 }
 
@@ -156,6 +208,9 @@ fn main() {
         let interval_us = env_usize("SECRETGATE_SOAK_INTERVAL_MS", 100) as u64 * 1000;
         let secs = env_usize("SECRETGATE_SOAK_SECS", 60) as u64;
         let only_scanning = std::env::var("SECRETGATE_SOAK_SCAN").is_ok_and(|v| v == "on");
+        // Rounds of the scanning load on one proxy: what stays allocated after a round's
+        // streams have closed should not grow from round to round.
+        let rounds = env_usize("SECRETGATE_SOAK_ROUNDS", 1).max(1);
         println!(
             "{streams} concurrent streams, each {events} events one every {} ms, back to back for {secs} s",
             interval_us / 1000
@@ -167,11 +222,36 @@ fn main() {
                 continue;
             }
             let proxy = Proxy::start(upstream, scan);
-            let idle = proxy.rss_kib();
-            let r = run(&proxy, streams, events, interval_us, secs).await;
-            let settled = proxy.rss_kib();
-            let name = if scan { "proxy, scanning" } else { "proxy, scan off" };
-            let cpu = print(name, idle, settled, &r, streams, events);
+            let (idle, idle_heap) = (proxy.rss_kib(), heap_now(&proxy.addr).await);
+            let idle_tasks = gauge(&scrape(&proxy.addr).await.unwrap_or_default(), "secretgate_runtime_tasks");
+            let mut cpu = 0.0;
+            for round in 1..=if scan { rounds } else { 1 } {
+                let r = run(&proxy, streams, events, interval_us, secs).await;
+                // Settled: every stream and connection the load opened has ended in the proxy
+                // too (its runtime back to the tasks it had idle, give or take the scrape).
+                let waited = Instant::now();
+                while waited.elapsed() < Duration::from_secs(60) {
+                    let m = scrape(&proxy.addr).await.unwrap_or_default();
+                    let done = gauge(&m, "secretgate_active_streams") == Some(0.0)
+                        && gauge(&m, "secretgate_runtime_tasks") <= idle_tasks.map(|t| t + 1.0);
+                    if done {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                let (settled, settled_heap) = (proxy.rss_kib(), heap_now(&proxy.addr).await);
+                let name = match (scan, rounds) {
+                    (false, _) => "proxy, scan off".to_owned(),
+                    (true, 1) => "proxy, scanning".to_owned(),
+                    (true, _) => format!("proxy, scanning, round {round} of {rounds}"),
+                };
+                cpu = print(&name, idle, settled, &r, streams, events);
+                println!(
+                    "  heap allocated: idle {:.1} MiB, after every stream closed {:.1} MiB",
+                    idle_heap / 1048576.0,
+                    settled_heap / 1048576.0
+                );
+            }
             match cpu_off {
                 None => cpu_off = Some(cpu),
                 Some(off) => println!("  CPU per event, scanning / scan off: {:.2}×", cpu / off),

@@ -157,6 +157,13 @@ struct SharedCaches {
     units: std::sync::Mutex<Vec<Vec<Box<hybrid::dfa::Cache>>>>,
 }
 
+/// Regex caches a [`RuleSet`] keeps for reuse ([`RuleSet::spare_caches`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheUsage {
+    pub caches: usize,
+    pub bytes: usize,
+}
+
 /// Attempt caches borrowed from a [`RuleSet`]; they go back when this is dropped.
 pub(crate) struct BorrowedCaches<'a> {
     set: &'a RuleSet,
@@ -227,6 +234,13 @@ pub(crate) struct Caches {
 }
 
 impl Caches {
+    /// Heap held by the regex caches (automaton states and positions).
+    fn memory_usage(&self) -> usize {
+        let meta: usize = self.meta.iter().flatten().map(|c| c.memory_usage()).sum();
+        let dfas: usize = self.anchored.iter().chain(&self.groups).flatten().map(|c| c.memory_usage()).sum();
+        meta + dfas
+    }
+
     fn fit(&mut self, rules: usize, groups: usize) {
         if self.meta.len() < rules {
             self.meta.resize_with(rules, || None);
@@ -296,6 +310,24 @@ impl RuleSet {
                 units[unit].push(cache);
             }
         }
+    }
+
+    /// The regex caches kept for reuse (not those borrowed at this moment): how many, and the
+    /// heap they hold. `/metrics` reports it: it levels off once every automaton state the
+    /// traffic needs has been built, so growth that does not is a leak.
+    pub fn spare_caches(&self) -> CacheUsage {
+        let mut usage = CacheUsage::default();
+        if let Ok(attempts) = self.spare.attempts.lock() {
+            usage.caches += attempts.len();
+            usage.bytes += attempts.iter().map(|c| c.memory_usage()).sum::<usize>();
+        }
+        if let Ok(units) = self.spare.units.lock() {
+            for cache in units.iter().flatten() {
+                usage.caches += 1;
+                usage.bytes += cache.memory_usage();
+            }
+        }
+        usage
     }
 
     /// How many spare DFA-walk caches the rule set holds (for tests).

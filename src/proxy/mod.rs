@@ -131,6 +131,9 @@ async fn readyz(State(p): State<Arc<Proxy>>) -> impl IntoResponse {
 }
 
 async fn metrics_text(State(p): State<Arc<Proxy>>) -> impl IntoResponse {
+    let caches = p.snapshot().rules.spare_caches();
+    p.metrics.regex_spare_caches.set(caches.caches as i64);
+    p.metrics.regex_cache_bytes.set(caches.bytes as i64);
     (
         [(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"))],
         p.metrics.render(),

@@ -181,6 +181,19 @@ fn holdout3_set_stays_at_its_trained_level() {
     assert_quality("holdout3.jsonl", 0.98, 0.01);
 }
 
+/// Scores the labeled set at the path in `SECRETGATE_LABELED_SET`: how a fresh set written
+/// blind is scored once, from outside the repository, before anyone reads its errors. Keep
+/// it unread by keeping only the summary lines:
+/// `SECRETGATE_LABELED_SET=/path/set.jsonl cargo test --test it score_labeled_set -- --ignored --nocapture | grep -v 'MISSED\|FLAGGED'`
+#[test]
+#[ignore = "needs SECRETGATE_LABELED_SET"]
+fn score_labeled_set() {
+    let path = std::env::var("SECRETGATE_LABELED_SET").expect("SECRETGATE_LABELED_SET: a labeled .jsonl");
+    // An absolute path replaces the data directory in `evaluate`'s join.
+    let s = evaluate(&std::fs::canonicalize(&path).expect("labeled set").to_string_lossy());
+    assert!(s.positives > 0 && s.negatives > 0, "{path}: needs both labels");
+}
+
 /// The targets on prompts the scores were not trained on: every labeled set scored
 /// by scores and weights fitted on the other five (`patterns/disclosure.py --report`; minutes
 /// of Python). Each set is by another author, so a fold is the nearest to a fresh set the

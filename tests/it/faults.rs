@@ -240,6 +240,10 @@ async fn clients_that_disconnect_leave_no_task_behind() {
     let served = crate::e2e::Served::start(&upstream, "", &[]).await;
     let addr = served.addr.clone();
     let idle = metric(&addr, "secretgate_runtime_tasks").await;
+    // The allocator's figures are wired (the soak bench reads them to tell a leak from slack):
+    // the compiled rules alone hold megabytes.
+    let heap = metric(&addr, "secretgate_heap_bytes{state=\"allocated\"}").await;
+    assert!(heap > (1 << 20) as f64, "heap allocated {heap}");
     const STREAMS: usize = 24;
     let request = json!({"model": "m", "stream": true, "messages": [{"role": "user", "content": "hi"}]});
     for round in 1..=3 {
