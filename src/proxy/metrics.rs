@@ -78,9 +78,17 @@ impl Metrics {
         let runtime_tasks = Gauge::default();
         registry.register("runtime_tasks", "Tasks alive in the server's async runtime", runtime_tasks.clone());
         let regex_spare_caches = Gauge::default();
-        registry.register("regex_spare_caches", "Regex caches kept for reuse by the rules in force", regex_spare_caches.clone());
+        registry.register(
+            "regex_spare_caches",
+            "Regex caches kept for reuse by the rules in force",
+            regex_spare_caches.clone(),
+        );
         let regex_cache_bytes = Gauge::default();
-        registry.register("regex_cache_bytes", "Heap held by the regex caches kept for reuse", regex_cache_bytes.clone());
+        registry.register(
+            "regex_cache_bytes",
+            "Heap held by the regex caches kept for reuse",
+            regex_cache_bytes.clone(),
+        );
         let heap = Family::<HeapLabels, Gauge>::default();
         if heap_bytes().is_some() {
             registry.register("heap_bytes", "The allocator's heap: allocated, resident", heap.clone());
