@@ -105,9 +105,7 @@ fn quote_spans(t: &str) -> Vec<(usize, usize)> {
             None => {
                 let opens = match c {
                     '"' | '`' | '「' | '『' => true,
-                    '\'' => {
-                        !before.is_ascii_alphanumeric() && !after.is_ascii_whitespace() && after != b'\''
-                    }
+                    '\'' => !before.is_ascii_alphanumeric() && !after.is_ascii_whitespace() && after != b'\'',
                     _ => false,
                 };
                 if opens {

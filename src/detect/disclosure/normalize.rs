@@ -255,6 +255,7 @@ pub fn normalize(input: &str) -> Normalized {
 /// Words an attacker splits to hide them from a pattern (`pass-word`, `dis.close`,
 /// `sys tem prompt`): a run of fragments split by one repeated separator is joined when the
 /// fragments together spell one of them. Sorted (binary search by prefix).
+#[rustfmt::skip]
 const SPLIT_WORDS: &[&str] = &[
     "chave", "clave", "config", "configuration", "contrasena", "credential", "credentials", "disclose",
     "display", "disregard", "divulge", "dump", "environment", "exfiltrate", "expose", "ignore", "instructions",
@@ -262,6 +263,20 @@ const SPLIT_WORDS: &[&str] = &[
     "print", "private", "prompt", "reveal", "schlussel", "secret", "secrets", "senha", "system", "token", "tokens",
     "variables",
 ];
+
+/// Per first letter of a word of [`SPLIT_WORDS`], the second letters that follow it (bit
+/// `b - b'a'`): a fragment whose first two letters begin no such word is passed over at once,
+/// so ordinary prose (`the`, `and`, `with`) costs one lookup per word.
+const PAIRS: [u32; 26] = {
+    let mut m = [0u32; 26];
+    let mut i = 0;
+    while i < SPLIT_WORDS.len() {
+        let w = SPLIT_WORDS[i].as_bytes();
+        m[(w[0] - b'a') as usize] |= 1 << (w[1] - b'a');
+        i += 1;
+    }
+    m
+};
 
 /// Separators between the fragments of a split word. Not `_`, which joins the words of an
 /// identifier (`api_key`, `pass_phrase`): prose and code write it, it hides nothing.
@@ -283,13 +298,20 @@ fn join_split_words(chars: &[(char, usize)], keep: &mut [bool], tricks: &mut Vec
             continue;
         }
         // Fragments from `v`: each a run of ASCII letters, split by the same separator.
-        word.clear();
         let mut end = v;
         while letter(end) {
-            word.push(chars[view[end]].0);
             end += 1;
         }
         let first_end = end;
+        let initial = |k: usize| (chars[view[k]].0.to_ascii_lowercase() as u8).wrapping_sub(b'a') as usize;
+        let pairs = PAIRS.get(initial(v)).copied().unwrap_or(0);
+        let begins = if end - v >= 2 { initial(v + 1) < 26 && pairs & (1 << initial(v + 1)) != 0 } else { pairs != 0 };
+        if !begins {
+            v = first_end;
+            continue;
+        }
+        word.clear();
+        word.extend(view[v..end].iter().map(|&k| chars[k].0));
         let mut best = None;
         let mut sep = None;
         let mut fragments = 1;
