@@ -376,3 +376,15 @@ fn disclosure_rules_are_generated_from_their_source() {
 fn holdout6_set_stays_at_its_trained_level() {
     assert_quality("holdout6.jsonl", 0.96, 0.01);
 }
+
+/// `holdout7.jsonl` (529 requests, 489 benign prompts in six languages, most benign ones hard
+/// negatives) was written blind by an author who read no rule, no code and no other set, and
+/// scored from outside the repository with `score_labeled_set` before anyone read its items:
+/// twice, in aggregate only — with the rules as of 410dd52 (recall 439/529 = 0.830, false
+/// positives 44/489 = 9.0 %) and after the round that made holdout6 train (bad3dc1: recall
+/// 439/529 = 0.830, false positives 32/489 = 6.5 %). Its errors have not been read and it trains
+/// nothing; this keeps the last score as a floor.
+#[test]
+fn holdout7_unseen_set_does_not_fall_below_its_last_score() {
+    assert_quality("holdout7.jsonl", 0.829, 0.066);
+}
