@@ -109,14 +109,7 @@ impl DisclosureSet {
             if anchored {
                 unit.rules.sort_unstable();
                 let layout = layout.get_or_insert_with(|| learned::Layout::of(t));
-                // What the sentence names (its anchors' matches; else all of its matches).
-                let span = |&k: &usize| (matches[k].start, matches[k].end);
-                let mut own: Vec<(usize, usize)> =
-                    unit.own.iter().filter(|&&k| self.rules[matches[k].rule].anchor).map(span).collect();
-                if own.is_empty() {
-                    own = unit.own.iter().map(span).collect();
-                }
-                unit.learned = learned::features(t, layout, unit.sentence, unit.context, &own);
+                unit.learned = learned::features(t, layout, unit.sentence, unit.context);
                 out.push(unit);
             }
         }
