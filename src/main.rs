@@ -4,8 +4,8 @@
 /// that link the library keep their own. Under 2,000 concurrent streams glibc's malloc kept
 /// its high-water mark of pages after the streams had closed (CPU per event was the same
 /// within noise); jemalloc hands freed pages back within seconds and counts the bytes in
-/// use, which `/metrics` reports (`secretgate_heap_bytes`): what tells a leak from caches filling or the
-/// allocator keeping pages (docs/benchmarks.md, "Load and soak").
+/// use, which `/metrics` reports (`secretgate_heap_bytes`): what tells a leak from caches
+/// filling or the allocator keeping pages (docs/benchmarks.md, "Load and soak").
 #[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
 #[global_allocator]
 static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
