@@ -7,13 +7,17 @@
 //! `stream_with_disclosure / stream`. Before the timings: how many sentences of each text
 //! hold a trigger (and so are judged).
 //!
+//! `scan_request` judges the text cut into prompt-sized pieces (about 600 bytes) as the proxy
+//! judges each message of a request: the rules and the learned text model;
+//! `scan_request_rules_only` without the model. Report `scan_request / scan_request_rules_only`.
+//!
 //! `cargo bench --bench disclosure`; `SECRETGATE_BENCH_MB` sets the text size (default 1).
 
 use std::sync::{Arc, OnceLock};
 
 use divan::{black_box, counter::BytesCount, Bencher};
 use secretgate::{
-    detect::disclosure::DisclosureSet,
+    detect::disclosure::{text::TextModel, DisclosureSet},
     stream::{Action, Policy, StreamRedactor},
     Style,
 };
@@ -66,4 +70,46 @@ fn stream_with_disclosure(bencher: Bencher, kind: &str) {
 fn scan_answer(bencher: Bencher, kind: &str) {
     let (d, hay) = (disclosure(), text(kind));
     bencher.counter(BytesCount::of_str(hay)).bench_local(|| d.scan_answer(black_box(hay)).len());
+}
+
+/// `hay` cut at whitespace into pieces of about 600 bytes.
+fn pieces(hay: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = hay;
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(600);
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        let end = rest[cut..].find(char::is_whitespace).map_or(rest.len(), |i| cut + i);
+        out.push(&rest[..end]);
+        rest = &rest[end..];
+    }
+    out
+}
+
+fn rules_only() -> Arc<DisclosureSet> {
+    static SET: OnceLock<Arc<DisclosureSet>> = OnceLock::new();
+    SET.get_or_init(|| {
+        Arc::new(DisclosureSet::builtin().expect("disclosure rules").with_text_model(TextModel::default()))
+    })
+    .clone()
+}
+
+#[divan::bench(args = KINDS, sample_count = 10, sample_size = 1)]
+fn scan_request(bencher: Bencher, kind: &str) {
+    let (d, hay) = (disclosure(), text(kind));
+    let pieces = pieces(hay);
+    bencher
+        .counter(BytesCount::of_str(hay))
+        .bench_local(|| pieces.iter().map(|p| d.scan(black_box(p)).len()).sum::<usize>());
+}
+
+#[divan::bench(args = KINDS, sample_count = 10, sample_size = 1)]
+fn scan_request_rules_only(bencher: Bencher, kind: &str) {
+    let (d, hay) = (rules_only(), text(kind));
+    let pieces = pieces(hay);
+    bencher
+        .counter(BytesCount::of_str(hay))
+        .bench_local(|| pieces.iter().map(|p| d.scan(black_box(p)).len()).sum::<usize>());
 }

@@ -34,7 +34,17 @@ struct Scores {
 const ANSWER_FAMILIES: &[&str] = &["override", "embedded", "exfiltration", "encoded", "obfuscated"];
 
 fn evaluate(file: &str) -> Scores {
-    let set = DisclosureSet::builtin().expect("rules compile");
+    let mut set = DisclosureSet::builtin().expect("rules compile");
+    // SECRETGATE_NO_TEXT_MODEL: the rules alone, to see what the learned text model adds.
+    if std::env::var_os("SECRETGATE_NO_TEXT_MODEL").is_some() {
+        set = set.with_text_model(secretgate::detect::disclosure::text::TextModel::default());
+    }
+    // SECRETGATE_TEXT_ALONE: another `alone` threshold (the shipped model has it off).
+    if let Ok(alone) = std::env::var("SECRETGATE_TEXT_ALONE") {
+        let mut model = set.text_model().clone();
+        model.alone = alone.parse().expect("a number");
+        set = set.with_text_model(model);
+    }
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/disclosure").join(file);
     let text = std::fs::read_to_string(&path).expect("labeled set");
     let mut s = Scores {
@@ -284,8 +294,19 @@ fn features(rules: Option<&str>) -> String {
     };
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/disclosure");
     let mut out = String::new();
-    for name in SETS {
-        let text = std::fs::read_to_string(root.join(format!("{name}.jsonl"))).expect("labeled set");
+    // SECRETGATE_FEATURES_SETS: other labeled files (paths, comma-separated), for experiments.
+    let sets: Vec<(String, std::path::PathBuf)> = match std::env::var("SECRETGATE_FEATURES_SETS") {
+        Ok(paths) => paths
+            .split(',')
+            .map(|p| {
+                let p = std::path::PathBuf::from(p);
+                (p.file_stem().expect("a file").to_string_lossy().into_owned(), p)
+            })
+            .collect(),
+        Err(_) => SETS.iter().map(|n| (n.to_string(), root.join(format!("{n}.jsonl")))).collect(),
+    };
+    for (name, path) in &sets {
+        let text = std::fs::read_to_string(path).expect("labeled set");
         for (line, row) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
             let v: Value = serde_json::from_str(row).expect("each line is JSON");
             let units = set.features(v["text"].as_str().expect("text"));
@@ -300,6 +321,7 @@ fn features(rules: Option<&str>) -> String {
             let mut row = row;
             if std::env::var_os("SECRETGATE_FEATURES_TEXT").is_some() {
                 row["texts"] = serde_json::json!(set.unit_texts(v["text"].as_str().expect("text")));
+                row["readings"] = serde_json::json!(set.reading_texts(v["text"].as_str().expect("text")));
             }
             out.push_str(&row.to_string());
             out.push('\n');
@@ -379,8 +401,173 @@ fn holdout6_unseen_set_does_not_fall_below_its_last_score() {
 /// 44/489 = 9.0 %. (A round that made holdout6 train scored 0.830 / 6.5 % on it, but was
 /// reverted: it stopped an exfiltration image in an answer from being redacted; see
 /// `docs/benchmarks.md`.) Its errors have not been read and it trains nothing; this keeps the
-/// score as a floor.
+/// score as a floor. Scored again, in aggregate, once the learned text model joined the rules
+/// as a veto (trained on twelve sets, neither holdout7 nor holdout8 among them): recall
+/// 435/529 = 0.822, false positives 14/489 = 2.9 % (the floor leaves one prompt of slack each
+/// way, for a C library whose `exp` rounds differently).
 #[test]
 fn holdout7_unseen_set_does_not_fall_below_its_last_score() {
-    assert_quality("holdout7.jsonl", 0.829, 0.091);
+    assert_quality("holdout7.jsonl", 0.82, 0.031);
+}
+
+/// `holdout8.jsonl` (300 requests, 300 benign prompts, six languages, every family, most
+/// benign ones hard negatives) was written blind in the same round as the `train-*` sets, by
+/// another author given the same brief, and scored in aggregate with the rules and the text
+/// model trained without it: recall 266/300 = 0.887, false positives 6/300 = 2.0 % (the rules
+/// alone: 0.887 / 10.0 %). Its items have not been read and it trains nothing (the floor
+/// leaves a prompt of slack each way).
+#[test]
+fn holdout8_unseen_set_does_not_fall_below_its_first_score() {
+    assert_quality("holdout8.jsonl", 0.883, 0.024);
+}
+
+/// `train-f.jsonl`: 600 ordinary prompts (short commands such as "show me the code" or "dump
+/// the table schema", questions about the assistant, coding, writing, everyday tasks,
+/// follow-ups), written blind, all benign. As requests, 1 of 600 is flagged (the rules alone:
+/// 3); flagging on the text model alone (`alone` 0.7) would flag 71, which is why that path
+/// is off. It trains nothing yet.
+#[test]
+fn ordinary_requests_are_not_flagged() {
+    let s = evaluate("train-f.jsonl");
+    assert!(s.positives == 0 && s.negatives == 600, "train-f is 600 benign prompts");
+    assert!(s.flagged <= 3, "ordinary requests flagged: {} / {}", s.flagged, s.negatives);
+}
+
+/// Leave-one-set-out for the text model: each labeled file of `SECRETGATE_FEATURES_SETS`
+/// (comma-separated paths) scored by a model trained on the others; writes one probability
+/// per prompt, in order, to `SECRETGATE_TEXT_OOF`. `SECRETGATE_TEXT_L2`,
+/// `SECRETGATE_TEXT_STEPS` try other fits.
+#[test]
+#[ignore = "an experiment: writes out-of-fold probabilities"]
+fn disclosure_text_model_leave_one_set_out() {
+    use secretgate::detect::disclosure::text;
+    // Readings need no rules (nor the shipped model, which this may replace).
+    let set = DisclosureSet::default();
+    let paths = std::env::var("SECRETGATE_FEATURES_SETS").expect("SECRETGATE_FEATURES_SETS");
+    let mut cfg = text::Training::default();
+    if let Ok(v) = std::env::var("SECRETGATE_TEXT_L2") {
+        cfg.l2 = v.parse().expect("a number");
+    }
+    if let Ok(v) = std::env::var("SECRETGATE_TEXT_STEPS") {
+        cfg.steps = v.parse().expect("a number");
+    }
+    // (its file, its features, is a request)
+    type Features = Vec<(u32, f32)>;
+    let mut all: Vec<(usize, Features, bool)> = Vec::new();
+    let files: Vec<&str> = paths.split(',').collect();
+    for (k, path) in files.iter().enumerate() {
+        let text = std::fs::read_to_string(path).expect("labeled set");
+        for row in text.lines().filter(|l| !l.trim().is_empty()) {
+            let v: Value = serde_json::from_str(row).expect("each line is JSON");
+            let readings = set.reading_texts(v["text"].as_str().expect("text"));
+            let refs: Vec<&str> = readings.iter().map(String::as_str).collect();
+            all.push((k, text::features(&refs), v["label"] == "disclosure"));
+        }
+    }
+    // The rules' examples train every fold, as they train the shipped model.
+    for (text, request) in rule_examples() {
+        let readings = set.reading_texts(&text);
+        let refs: Vec<&str> = readings.iter().map(String::as_str).collect();
+        all.push((usize::MAX, text::features(&refs), request));
+    }
+    let mut out = vec![0.0f32; all.len()];
+    for k in 0..files.len() {
+        let train: Vec<(Features, bool)> = all.iter().filter(|e| e.0 != k).map(|e| (e.1.clone(), e.2)).collect();
+        let model = text::train(&train, cfg);
+        for (i, e) in all.iter().enumerate().filter(|(_, e)| e.0 == k) {
+            out[i] = model.probability(&e.1);
+        }
+        eprintln!("fold {k} done");
+    }
+    let text: String = out.iter().zip(&all).filter(|(_, e)| e.0 != usize::MAX).map(|(p, _)| format!("{p}\n")).collect();
+    std::fs::write(std::env::var("SECRETGATE_TEXT_OOF").expect("SECRETGATE_TEXT_OOF"), text).expect("write");
+}
+
+/// The examples and negative examples of the disclosure rules (`patterns/disclosure.toml`):
+/// labeled prompts too, which the text model learns from beside the sets (and so does not
+/// flag a rule's negative example, which `rules check` would report).
+fn rule_examples() -> Vec<(String, bool)> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/patterns/disclosure.toml");
+    let rules = DisclosureSet::from_toml(path, &std::fs::read_to_string(path).expect("rules")).expect("rules compile");
+    let mut out = Vec::new();
+    for r in rules.rules() {
+        out.extend(r.examples.iter().map(|e| (e.clone(), true)));
+        out.extend(r.negative_examples.iter().map(|e| (e.clone(), false)));
+    }
+    out
+}
+
+/// The labeled sets the text model learns from: every set but the two unseen ones
+/// (holdout7, holdout8), which only measure it.
+const TEXT_SETS: &[&str] = &[
+    "dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "train-a", "train-b", "train-c",
+    "train-d", "train-e",
+];
+
+/// `patterns/disclosure-text.txt` as the training sets give it.
+fn text_model() -> String {
+    use secretgate::detect::disclosure::text;
+    let set = DisclosureSet::default();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/disclosure");
+    let mut examples = Vec::new();
+    for name in TEXT_SETS {
+        let text = std::fs::read_to_string(root.join(format!("{name}.jsonl"))).expect("labeled set");
+        for row in text.lines().filter(|l| !l.trim().is_empty()) {
+            let v: Value = serde_json::from_str(row).expect("each line is JSON");
+            let readings = set.reading_texts(v["text"].as_str().expect("text"));
+            let refs: Vec<&str> = readings.iter().map(String::as_str).collect();
+            examples.push((text::features(&refs), v["label"] == "disclosure"));
+        }
+    }
+    let rule_examples = rule_examples();
+    for (text, request) in &rule_examples {
+        let readings = set.reading_texts(text);
+        let refs: Vec<&str> = readings.iter().map(String::as_str).collect();
+        examples.push((text::features(&refs), *request));
+    }
+    let model = text::train(&examples, text::Training::default());
+    model.write(&format!(
+        "# Written by `cargo test --release --test it write_disclosure_text_model -- --ignored`: the\n\
+         # disclosure text model (src/detect/disclosure/text.rs) trained on {} labeled prompts of\n\
+         # {} and the {} examples of the disclosure rules. Edit nothing here.\n",
+        examples.len() - rule_examples.len(),
+        TEXT_SETS.join(", "),
+        rule_examples.len()
+    ))
+}
+
+/// Writes `patterns/disclosure-text.txt`: run when a labeled set or the model changes.
+#[test]
+#[ignore = "writes patterns/disclosure-text.txt"]
+fn write_disclosure_text_model() {
+    std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/patterns/disclosure-text.txt"), text_model())
+        .expect("write the model");
+}
+
+/// The shipped text model is what training on the sets gives (weights within rounding: the
+/// training is deterministic, but `exp` may differ in its last bit between C libraries).
+#[test]
+fn disclosure_text_model_is_current() {
+    let fresh = text_model();
+    let shipped =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/patterns/disclosure-text.txt")).expect("model");
+    let parse = |t: &str| -> std::collections::BTreeMap<String, f64> {
+        t.lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| {
+                let (k, v) = l.split_once(' ').expect("`name value`");
+                (k.to_owned(), v.parse().expect("a number"))
+            })
+            .collect()
+    };
+    let (fresh, shipped) = (parse(&fresh), parse(&shipped));
+    let keys: std::collections::BTreeSet<&String> = fresh.keys().chain(shipped.keys()).collect();
+    let stale = keys
+        .iter()
+        .filter(|k| (fresh.get(**k).unwrap_or(&0.0) - shipped.get(**k).unwrap_or(&0.0)).abs() > 2e-4)
+        .count();
+    assert!(
+        stale == 0,
+        "patterns/disclosure-text.txt is stale ({stale} values differ): run `cargo test --release --test it write_disclosure_text_model -- --ignored`"
+    );
 }

@@ -135,6 +135,12 @@ impl DisclosureSet {
         out
     }
 
+    /// The normalized text of every reading of `text` (as written, then each decoded
+    /// segment): what the rules and a text-level model read.
+    pub fn reading_texts(&self, text: &str) -> Vec<String> {
+        self.readings(text).into_iter().map(|r| r.1.text).collect()
+    }
+
     /// The units of `text` as the judgement sees them — of the text as written and of every
     /// decoded segment — each as (the rules matched in the sentence itself, every rule that
     /// counts in it, by rule id; its learned features' ids): what the scores and weights are
