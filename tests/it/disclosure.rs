@@ -459,16 +459,12 @@ fn disclosure_text_model_leave_one_set_out() {
         let text = std::fs::read_to_string(path).expect("labeled set");
         for row in text.lines().filter(|l| !l.trim().is_empty()) {
             let v: Value = serde_json::from_str(row).expect("each line is JSON");
-            let readings = set.reading_texts(v["text"].as_str().expect("text"));
-            let refs: Vec<&str> = readings.iter().map(String::as_str).collect();
-            all.push((k, text::features(&refs), v["label"] == "disclosure"));
+            all.push((k, set.text_features(v["text"].as_str().expect("text")), v["label"] == "disclosure"));
         }
     }
     // The rules' examples train every fold, as they train the shipped model.
     for (text, request) in rule_examples() {
-        let readings = set.reading_texts(&text);
-        let refs: Vec<&str> = readings.iter().map(String::as_str).collect();
-        all.push((usize::MAX, text::features(&refs), request));
+        all.push((usize::MAX, set.text_features(&text), request));
     }
     let mut out = vec![0.0f32; all.len()];
     for k in 0..files.len() {
@@ -514,16 +510,12 @@ fn text_model() -> String {
         let text = std::fs::read_to_string(root.join(format!("{name}.jsonl"))).expect("labeled set");
         for row in text.lines().filter(|l| !l.trim().is_empty()) {
             let v: Value = serde_json::from_str(row).expect("each line is JSON");
-            let readings = set.reading_texts(v["text"].as_str().expect("text"));
-            let refs: Vec<&str> = readings.iter().map(String::as_str).collect();
-            examples.push((text::features(&refs), v["label"] == "disclosure"));
+            examples.push((set.text_features(v["text"].as_str().expect("text")), v["label"] == "disclosure"));
         }
     }
     let rule_examples = rule_examples();
     for (text, request) in &rule_examples {
-        let readings = set.reading_texts(text);
-        let refs: Vec<&str> = readings.iter().map(String::as_str).collect();
-        examples.push((text::features(&refs), *request));
+        examples.push((set.text_features(text), *request));
     }
     let model = text::train(&examples, text::Training::default());
     model.write(&format!(

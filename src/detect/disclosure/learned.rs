@@ -108,12 +108,33 @@ fn is_cjk(c: char) -> bool {
 }
 
 fn fnv1a(prefix: &[u8], bytes: &[u8]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for &b in prefix.iter().chain(bytes) {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
+    let mut h = Fnv::default();
+    h.write(prefix);
+    h.write(bytes);
+    h.finish()
+}
+
+/// 32-bit FNV-1a, fed in pieces (the learned features' hash: part of their data format).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Fnv(u32);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0x811c_9dc5)
     }
-    h
+}
+
+impl Fnv {
+    pub(super) fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u32::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0193);
+        }
+    }
+
+    pub(super) fn finish(self) -> u32 {
+        self.0
+    }
 }
 
 /// The learned weights of the features, in units of the detector's threshold (a unit is a

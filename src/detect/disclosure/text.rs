@@ -18,6 +18,8 @@
 //! Deterministic: the features are fixed byte hashes, the training full-batch gradient
 //! descent in a fixed order, so the same sets give the same weights on every machine.
 
+use super::learned::Fnv;
+
 /// Buckets: ids `0..2^BITS`.
 pub const BITS: u32 = 16;
 const MASK: u32 = (1 << BITS) - 1;
@@ -76,7 +78,7 @@ fn grams(text: &str, chars: &mut Vec<u32>, words: &mut Vec<u32>) {
         buf.push(' ');
         for n in 3..=5 {
             for w in buf.windows(n) {
-                let mut h = Fnv::new(b'c');
+                let mut h = tagged(b'c');
                 for &c in w {
                     h.write(c.encode_utf8(&mut enc).as_bytes());
                 }
@@ -86,11 +88,11 @@ fn grams(text: &str, chars: &mut Vec<u32>, words: &mut Vec<u32>) {
     }
     let mut prev: Option<&str> = None;
     for word in tokens(text) {
-        let mut h = Fnv::new(b'w');
+        let mut h = tagged(b'w');
         h.write(word.as_bytes());
         words.push(h.finish() & MASK);
         if let Some(p) = prev {
-            let mut h = Fnv::new(b'b');
+            let mut h = tagged(b'b');
             h.write(p.as_bytes());
             h.write(b" ");
             h.write(word.as_bytes());
@@ -121,23 +123,11 @@ fn is_cjk(c: char) -> bool {
     ('\u{3400}'..='\u{9fff}').contains(&c) || ('\u{f900}'..='\u{faff}').contains(&c)
 }
 
-struct Fnv(u32);
-
-impl Fnv {
-    fn new(tag: u8) -> Fnv {
-        let mut h = Fnv(0x811c_9dc5);
-        h.write(&[tag]);
-        h
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u32::from(b);
-            self.0 = self.0.wrapping_mul(0x0100_0193);
-        }
-    }
-    fn finish(&self) -> u32 {
-        self.0
-    }
+/// The hash of a gram of kind `tag` (`c` character, `w` word, `b` word pair), fed after it.
+fn tagged(tag: u8) -> Fnv {
+    let mut h = Fnv::default();
+    h.write(&[tag]);
+    h
 }
 
 /// The trained model: a weight per bucket, a bias, and the two thresholds on its probability
@@ -295,7 +285,7 @@ mod tests {
         let sum: f32 = f.iter().map(|&(_, v)| v * v).sum();
         // Two kinds, each of length 1 (a shared bucket would make it differ a little).
         assert!((sum - 2.0).abs() < 0.05, "{sum}");
-        let mut h = Fnv::new(b'w');
+        let mut h = tagged(b'w');
         h.write(b"key");
         assert_eq!(h.finish() & MASK, 0xa58d);
     }

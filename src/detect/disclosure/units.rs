@@ -141,6 +141,13 @@ impl DisclosureSet {
         self.readings(text).into_iter().map(|r| r.1.text).collect()
     }
 
+    /// The learned text model's features of `text` (every reading together), as
+    /// [`scan`](Self::scan) computes them: what [`text::train`](super::text::train) learns from.
+    pub fn text_features(&self, text: &str) -> Vec<(u32, f32)> {
+        let readings = self.reading_texts(text);
+        super::text::features(&readings.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
     /// The units of `text` as the judgement sees them — of the text as written and of every
     /// decoded segment — each as (the rules matched in the sentence itself, every rule that
     /// counts in it, by rule id; its learned features' ids): what the scores and weights are
