@@ -137,6 +137,25 @@ impl Fnv {
     }
 }
 
+/// The `name value` lines of a data file (`#` comments and blank lines skipped), each with its
+/// index; a line of another shape is an error saying it should be `expected`.
+pub(super) fn pairs<'a>(
+    text: &'a str,
+    expected: &'a str,
+) -> impl Iterator<Item = Result<(usize, &'a str, &'a str), String>> + 'a {
+    text.lines().enumerate().filter_map(move |(n, line)| {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return None;
+        }
+        let mut it = line.split_whitespace();
+        Some(match (it.next(), it.next(), it.next()) {
+            (Some(key), Some(value), None) => Ok((n, key, value)),
+            _ => Err(format!("line {}: expected {expected}", n + 1)),
+        })
+    })
+}
+
 /// The learned weights of the features, in units of the detector's threshold (a unit is a
 /// finding at 1).
 #[derive(Debug, Default, Clone)]
@@ -146,15 +165,8 @@ impl Weights {
     /// Parses `id weight` lines (`#` comments, blank lines skipped).
     pub fn parse(text: &str) -> Result<Weights, String> {
         let mut w = vec![0.0; (STRUCTURAL + (1 << WORD_BITS)) as usize];
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let mut it = line.split_whitespace();
-            let (Some(id), Some(v), None) = (it.next(), it.next(), it.next()) else {
-                return Err(format!("line {}: expected `id weight`", n + 1));
-            };
+        for entry in pairs(text, "`id weight`") {
+            let (n, id, v) = entry?;
             let id: usize = id.parse().map_err(|_| format!("line {}: bad id", n + 1))?;
             let v: f64 = v.parse().map_err(|_| format!("line {}: bad weight", n + 1))?;
             *w.get_mut(id).ok_or_else(|| format!("line {}: id {id} out of range", n + 1))? = v;

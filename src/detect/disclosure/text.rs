@@ -161,15 +161,8 @@ impl TextModel {
     /// (`#` comments and blank lines skipped).
     pub fn parse(text: &str) -> Result<TextModel, String> {
         let mut m = TextModel { weights: vec![0.0; 1 << BITS], ..TextModel::default() };
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let mut it = line.split_whitespace();
-            let (Some(key), Some(v), None) = (it.next(), it.next(), it.next()) else {
-                return Err(format!("line {}: expected `name value`", n + 1));
-            };
+        for entry in super::learned::pairs(text, "`name value`") {
+            let (n, key, v) = entry?;
             let v: f32 = v.parse().map_err(|_| format!("line {}: bad number", n + 1))?;
             if !v.is_finite() {
                 return Err(format!("line {}: not a finite number", n + 1));
