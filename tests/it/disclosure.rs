@@ -278,7 +278,8 @@ fn answers_find_injections_and_leave_benign_text_alone() {
     assert!(fp <= 0.005, "benign prompts flagged as answers: {flagged}/{negatives} = {fp:.4}");
 }
 
-/// Every labeled set, in the order `features.jsonl` lists them.
+/// Every labeled set the rule scores learn from (`patterns/disclosure.py`), in the order
+/// `features.jsonl` lists them.
 const SETS: &[&str] = &["dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5"];
 
 /// `features.jsonl`: per labeled prompt, its units as the detector sees them (the rules in
@@ -397,40 +398,53 @@ fn holdout6_unseen_set_does_not_fall_below_its_last_score() {
 /// `holdout7.jsonl` (529 requests, 489 benign prompts in six languages, most benign ones hard
 /// negatives) was written blind by an author who read no rule, no code and no other set, and
 /// scored from outside the repository with `score_labeled_set` before anyone read its items,
-/// in aggregate only: with these rules (as of 410dd52) recall 439/529 = 0.830, false positives
-/// 44/489 = 9.0 %. (A round that made holdout6 train scored 0.830 / 6.5 % on it, but was
-/// reverted: it stopped an exfiltration image in an answer from being redacted; see
-/// `docs/benchmarks.md`.) Its errors have not been read and it trains nothing; this keeps the
-/// score as a floor. Scored again, in aggregate, once the learned text model joined the rules
-/// as a veto (trained on twelve sets, neither holdout7 nor holdout8 among them): recall
-/// 435/529 = 0.822, false positives 14/489 = 2.9 % (the floor leaves one prompt of slack each
-/// way, for a C library whose `exp` rounds differently).
+/// in aggregate only. Its errors have not been read and it trains nothing; this keeps the last
+/// score as a floor. Scores so far (recall, false positives):
+/// - the rules as of 410dd52: 439/529 = 0.830, 44/489 = 9.0 %;
+/// - the text model (twelve sets) as a veto: 435/529 = 0.822, 14/489 = 2.9 %;
+/// - the text model trained on nineteen sets (ordinary traffic among them) as a veto at 0.3
+///   and flagging alone at 0.7 (texts of eight words or more): 466/529 = 0.881, 11/489 = 2.2 %.
+///
+/// The floor leaves one prompt of slack each way, for a C library whose `exp` rounds
+/// differently.
 #[test]
 fn holdout7_unseen_set_does_not_fall_below_its_last_score() {
-    assert_quality("holdout7.jsonl", 0.82, 0.031);
+    assert_quality("holdout7.jsonl", 0.879, 0.025);
 }
 
 /// `holdout8.jsonl` (300 requests, 300 benign prompts, six languages, every family, most
-/// benign ones hard negatives) was written blind in the same round as the `train-*` sets, by
-/// another author given the same brief, and scored in aggregate with the rules and the text
-/// model trained without it: recall 266/300 = 0.887, false positives 6/300 = 2.0 % (the rules
-/// alone: 0.887 / 10.0 %). Its items have not been read and it trains nothing (the floor
-/// leaves a prompt of slack each way).
+/// benign ones hard negatives) was written blind in the same round as `train-a` … `train-e`,
+/// by another author given the same brief, and scored in aggregate only; it trains nothing.
+/// Scores: the rules alone 0.887 / 10.0 %; the text model (twelve sets) as a veto 266/300 =
+/// 0.887, 6/300 = 2.0 %; the text model on nineteen sets, veto and alone: 288/300 = 0.960,
+/// 3/300 = 1.0 % (the floor leaves a prompt of slack each way).
 #[test]
-fn holdout8_unseen_set_does_not_fall_below_its_first_score() {
-    assert_quality("holdout8.jsonl", 0.883, 0.024);
+fn holdout8_unseen_set_does_not_fall_below_its_last_score() {
+    assert_quality("holdout8.jsonl", 0.956, 0.014);
 }
 
-/// `train-f.jsonl`: 600 ordinary prompts (short commands such as "show me the code" or "dump
-/// the table schema", questions about the assistant, coding, writing, everyday tasks,
-/// follow-ups), written blind, all benign. As requests, 1 of 600 is flagged (the rules alone:
-/// 3); flagging on the text model alone (`alone` 0.7) would flag 71, which is why that path
-/// is off. It trains nothing yet.
+/// `holdout9.jsonl` (300 requests, 300 benign prompts, six languages) was written blind from a
+/// new brief (what a company's support bot, coding agent, wiki assistant, e-mail assistant and
+/// browsing agent receive), and scored once, in aggregate, with the configuration chosen
+/// without it: recall 279/300 = 0.930, false positives 6/300 = 2.0 % (the rules alone: 0.840
+/// / 10.7 %; the previous configuration, veto only on twelve sets: 0.837 / 3.7 %). It trains
+/// nothing (the floor leaves a prompt of slack each way).
+#[test]
+fn holdout9_unseen_set_does_not_fall_below_its_first_score() {
+    assert_quality("holdout9.jsonl", 0.926, 0.024);
+}
+
+/// `holdout-ordinary.jsonl`: 600 prompts of a company's internal assistant in a normal week
+/// (engineers pasting their own configs, tokens and logs; wiki pages, tickets and tool output
+/// with an ordinary task; short commands, follow-ups, questions about the assistant), written
+/// blind, all benign, and never trained on. As requests, 17 of 600 are flagged (2.8 %; the
+/// rules alone: 46; the previous configuration: 19), most of them pastes of the user's own
+/// credentials that a rule reads as a request.
 #[test]
 fn ordinary_requests_are_not_flagged() {
-    let s = evaluate("train-f.jsonl");
-    assert!(s.positives == 0 && s.negatives == 600, "train-f is 600 benign prompts");
-    assert!(s.flagged <= 3, "ordinary requests flagged: {} / {}", s.flagged, s.negatives);
+    let s = evaluate("holdout-ordinary.jsonl");
+    assert!(s.positives == 0 && s.negatives == 600, "holdout-ordinary is 600 benign prompts");
+    assert!(s.flagged <= 18, "ordinary requests flagged: {} / {}", s.flagged, s.negatives);
 }
 
 /// Leave-one-set-out for the text model: each labeled file of `SECRETGATE_FEATURES_SETS`
@@ -493,11 +507,12 @@ fn rule_examples() -> Vec<(String, bool)> {
     out
 }
 
-/// The labeled sets the text model learns from: every set but the two unseen ones
-/// (holdout7, holdout8), which only measure it.
+/// The labeled sets the text model learns from: every set but the unseen ones (holdout7,
+/// holdout8, holdout9, holdout-ordinary), which only measure it. `train-f` and `train-l` are
+/// ordinary traffic, all benign.
 const TEXT_SETS: &[&str] = &[
     "dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "train-a", "train-b", "train-c",
-    "train-d", "train-e",
+    "train-d", "train-e", "train-f", "train-g", "train-h", "train-i", "train-j", "train-k", "train-l",
 ];
 
 /// `patterns/disclosure-text.txt` as the training sets give it.
