@@ -448,8 +448,9 @@ fn ordinary_requests_are_not_flagged() {
 }
 
 /// Leave-one-set-out for the text model: each labeled file of `SECRETGATE_FEATURES_SETS`
-/// (comma-separated paths) scored by a model trained on the others; writes one probability
-/// per prompt, in order, to `SECRETGATE_TEXT_OOF`. `SECRETGATE_TEXT_L2`,
+/// (comma-separated paths) scored by a model trained on the others; writes one line per
+/// prompt, in order, to `SECRETGATE_TEXT_OOF`: its probability and its words (as the `alone`
+/// floor counts them). `SECRETGATE_TEXT_L2`,
 /// `SECRETGATE_TEXT_STEPS` try other fits.
 #[test]
 #[ignore = "an experiment: writes out-of-fold probabilities"]
@@ -465,20 +466,21 @@ fn disclosure_text_model_leave_one_set_out() {
     if let Ok(v) = std::env::var("SECRETGATE_TEXT_STEPS") {
         cfg.steps = v.parse().expect("a number");
     }
-    // (its file, its features, is a request)
+    // (its file, its features, is a request, its words as the `alone` floor counts them)
     type Features = Vec<(u32, f32)>;
-    let mut all: Vec<(usize, Features, bool)> = Vec::new();
+    let mut all: Vec<(usize, Features, bool, usize)> = Vec::new();
     let files: Vec<&str> = paths.split(',').collect();
     for (k, path) in files.iter().enumerate() {
         let text = std::fs::read_to_string(path).expect("labeled set");
         for row in text.lines().filter(|l| !l.trim().is_empty()) {
             let v: Value = serde_json::from_str(row).expect("each line is JSON");
-            all.push((k, set.text_features(v["text"].as_str().expect("text")), v["label"] == "disclosure"));
+            let t = v["text"].as_str().expect("text");
+            all.push((k, set.text_features(t), v["label"] == "disclosure", text::words(t)));
         }
     }
     // The rules' examples train every fold, as they train the shipped model.
     for (text, request) in rule_examples() {
-        all.push((usize::MAX, set.text_features(&text), request));
+        all.push((usize::MAX, set.text_features(&text), request, 0));
     }
     let mut out = vec![0.0f32; all.len()];
     for k in 0..files.len() {
@@ -489,7 +491,8 @@ fn disclosure_text_model_leave_one_set_out() {
         }
         eprintln!("fold {k} done");
     }
-    let text: String = out.iter().zip(&all).filter(|(_, e)| e.0 != usize::MAX).map(|(p, _)| format!("{p}\n")).collect();
+    let text: String =
+        out.iter().zip(&all).filter(|(_, e)| e.0 != usize::MAX).map(|(p, e)| format!("{p} {}\n", e.3)).collect();
     std::fs::write(std::env::var("SECRETGATE_TEXT_OOF").expect("SECRETGATE_TEXT_OOF"), text).expect("write");
 }
 
