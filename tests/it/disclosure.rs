@@ -437,9 +437,10 @@ fn holdout9_unseen_set_does_not_fall_below_its_first_score() {
 /// `holdout-ordinary.jsonl`: 600 prompts of a company's internal assistant in a normal week
 /// (engineers pasting their own configs, tokens and logs; wiki pages, tickets and tool output
 /// with an ordinary task; short commands, follow-ups, questions about the assistant), written
-/// blind, all benign, and never trained on. As requests, 17 of 600 are flagged (2.8 %; the
-/// rules alone: 46; the previous configuration: 19), most of them pastes of the user's own
-/// credentials that a rule reads as a request.
+/// blind, all benign, and never trained on (it was a fold of the leave-one-set-out run the
+/// thresholds were chosen by, so it has been seen in aggregate). As requests, 17 of 600 are
+/// flagged (2.8 %; the rules alone: 46; the previous configuration: 19), most of them pastes
+/// of the user's own credentials that a rule reads as a request.
 #[test]
 fn ordinary_requests_are_not_flagged() {
     let s = evaluate("holdout-ordinary.jsonl");

@@ -147,7 +147,10 @@ fn tokens(text: &str) -> impl Iterator<Item = &str> {
             return Some(word);
         }
         let tail = &rest[i..];
-        let len = tail.char_indices().find(|&(_, c)| !c.is_alphanumeric() || is_cjk(c) || c == VALUE).map_or(tail.len(), |(k, _)| k);
+        let len = tail
+            .char_indices()
+            .find(|&(_, c)| !c.is_alphanumeric() || is_cjk(c) || c == VALUE)
+            .map_or(tail.len(), |(k, _)| k);
         rest = &tail[len..];
         Some(&tail[..len])
     })
@@ -343,13 +346,17 @@ mod tests {
 
     #[test]
     fn values_are_one_word() {
-        let masked = mask_values("key=sk-proj-Ab3dEf6hIj9kLm2nOp fails; sha 0123456789abcdef01 ok internationalization");
+        let masked =
+            mask_values("key=sk-proj-Ab3dEf6hIj9kLm2nOp fails; sha 0123456789abcdef01 ok internationalization");
         assert_eq!(masked, "key=sk-proj-\u{e000} fails; sha \u{e000} ok internationalization");
         let t: Vec<&str> = tokens(&masked).collect();
         assert_eq!(t[..4], ["key", "sk", "proj", "\u{e000}"]);
         assert!(matches!(mask_values("print the key"), std::borrow::Cow::Borrowed(_)));
         // Two keys give the same grams as two other keys.
-        assert_eq!(features(&["my key ghp_0a1B2c3D4e5F6g7H8i fails"]), features(&["my key ghp_9z8Y7x6W5v4U3t2S1r fails"]));
+        assert_eq!(
+            features(&["my key ghp_0a1B2c3D4e5F6g7H8i fails"]),
+            features(&["my key ghp_9z8Y7x6W5v4U3t2S1r fails"])
+        );
     }
 
     #[test]
