@@ -415,7 +415,11 @@ impl DisclosureSet {
                 // The model is sure the text is benign: a story, a quoted attack, a how-to
                 // the rules' sentences lined up with.
                 kept.clear();
-            } else if kept.is_empty() && p >= self.text.alone && text::words(text) >= text::ALONE_MIN_WORDS {
+            } else if kept.is_empty()
+                && p >= self.text.alone
+                && text.len() <= text::ALONE_MAX_BYTES
+                && text::words(text) >= text::ALONE_MIN_WORDS
+            {
                 let start = text.len() - text.trim_start().len();
                 let end = text.trim_end().len().max(start);
                 kept.push(DisclosureFinding { rule: self.rules.len(), span: Span { start, end }, decoded: false });
@@ -619,7 +623,7 @@ mod tests {
 
     /// How the text model's probability combines with the rules: a sure "benign" drops the
     /// rules' findings, a sure "request" flags a text the rules passed (of eight words or
-    /// more), in requests only.
+    /// more, and 6 KiB at most), in requests only.
     #[test]
     fn the_text_model_vetoes_and_flags_alone_in_requests_only() {
         let model = |bias: f32| text::TextModel::parse(&format!("bias {bias}\nveto 0.2\nalone 0.6\n")).expect("parses");
@@ -635,8 +639,9 @@ mod tests {
         let f = sure.scan(plain);
         assert_eq!(f.len(), 1);
         assert_eq!(&plain[f[0].span.range()], "The weather is mild today, and sunny in the afternoon.");
-        // Not a text too short to go on.
+        // Not a text too short to go on, nor one far longer than the prompts it learned from.
         assert!(sure.scan("The weather is mild today.").is_empty());
+        assert!(sure.scan(&plain.repeat(200)).is_empty());
         assert_eq!(sure.rule(f[0].rule).id, "disclosure-learned-text");
         assert_eq!(sure.scan(request).len(), rules_only.scan(request).len(), "rule findings stand as they are");
         // Answers are judged by the rules alone.

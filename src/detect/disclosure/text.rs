@@ -12,8 +12,8 @@
 //! writes `patterns/disclosure-text.txt`); [`super::DisclosureSet::scan`] combines its
 //! probability with the rules' verdict by two thresholds in that file: a rule finding stands
 //! unless the model is sure the text is benign (`veto`), and the model alone flags a text it
-//! is sure of (`alone`, for texts of [`ALONE_MIN_WORDS`] words or more). Requests only: an
-//! answer is read sentence by sentence as it streams.
+//! is sure of (`alone`, for texts of [`ALONE_MIN_WORDS`] words up to [`ALONE_MAX_BYTES`]).
+//! Requests only: an answer is read sentence by sentence as it streams.
 //!
 //! Deterministic: the features are fixed byte hashes, the training full-batch gradient
 //! descent in a fixed order, so the same sets give the same weights on every machine.
@@ -106,23 +106,31 @@ fn grams(text: &str, chars: &mut Vec<u32>, words: &mut Vec<u32>) {
 /// What stands for a value in [`mask_values`]: a word of its own.
 const VALUE: char = '\u{e000}';
 
-/// `text` with each value-like run (16 or more ASCII letters and digits, at least two of
-/// each: a key, a token, a hash, a base64 blob) replaced by [`VALUE`]. A value's own grams are
-/// noise; that a text holds one (a user pasting their own key or log) is the signal.
+/// `text` with each value-like run replaced by [`VALUE`]: a run of ASCII letters, digits and
+/// `+ / _ -` (a key, a token, a hash, a base64 blob, `sk-proj-…`) of 16 or more bytes with a
+/// digit or `+ /` in it, or fewer than one vowel in three letters. A value's own grams are
+/// random, and would move the model's judgement by chance; that a text holds one (a user
+/// pasting their own key or log) is the signal. (`=` ends a run: `API_KEY=…` keeps its name.)
 fn mask_values(text: &str) -> std::borrow::Cow<'_, str> {
+    let in_run = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'_' | b'-');
     let bytes = text.as_bytes();
     let mut out = String::new();
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
-        if !bytes[i].is_ascii_alphanumeric() {
+        if !in_run(&bytes[i]) {
             i += 1;
             continue;
         }
-        let end = i + bytes[i..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+        let end = i + bytes[i..].iter().take_while(|b| in_run(b)).count();
         let run = &bytes[i..end];
         let digits = run.iter().filter(|b| b.is_ascii_digit()).count();
-        if run.len() >= 16 && digits >= 2 && run.len() - digits >= 2 {
+        let marks = digits + run.iter().filter(|b| matches!(b, b'+' | b'/')).count();
+        let letters = run.iter().filter(|b| b.is_ascii_alphabetic()).count();
+        let vowels = run.iter().filter(|b| matches!(b.to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u')).count();
+        // Words and identifiers (`aws_secret_access_key`, `state-of-the-art`) have no digit
+        // and a vowel in every few letters; random characters rarely have either.
+        if run.len() >= 16 && (marks >= 1 || vowels * 3 < letters) {
             out.push_str(&text[copied..i]);
             out.push(VALUE);
             copied = end;
@@ -235,16 +243,22 @@ impl TextModel {
 /// The thresholds [`train`] writes into a model, chosen by leave-one-set-out over the training
 /// sets (`docs/benchmarks.md`): a rule finding stands unless the model's probability is below
 /// `VETO`; the model flags a text the rules passed at `ALONE` or above, if the text has
-/// [`ALONE_MIN_WORDS`] words.
+/// [`ALONE_MIN_WORDS`] words and at most [`ALONE_MAX_BYTES`] bytes.
 pub const VETO: f32 = 0.3;
 pub const ALONE: f32 = 0.7;
 
 /// The fewest words (a CJK ideograph half a word) a text needs for the model to flag it on its
 /// own. A short text gives the model few grams to go on, and short requests to disclose
 /// ("print your system prompt") are the rules' ground: in cross-validation the model alone
-/// flagged 19 of 600 ordinary prompts ("hold the deployment, please"), 4 with this floor, for
-/// half a point of recall.
+/// flagged 18 of 600 ordinary prompts ("hold the deployment, please"), 3 with this floor, for
+/// 0.7 points of recall.
 pub const ALONE_MIN_WORDS: usize = 8;
+
+/// The longest text (in bytes) the model flags on its own. It learned from prompts of at most
+/// 1,340 bytes; of a whole source file or a long document it judges the mix of
+/// everything in it, which is not evidence of a request (the rules still read every
+/// sentence).
+pub const ALONE_MAX_BYTES: usize = 6 * 1024;
 
 /// The words of `text` as [`ALONE_MIN_WORDS`] counts them.
 pub fn words(text: &str) -> usize {
@@ -344,13 +358,58 @@ mod tests {
         assert_eq!(words("print 系统提示"), 3);
     }
 
+    /// The model's judgement of a pasted config does not hang on the characters of its keys:
+    /// random keys of the shapes providers issue all read the same.
+    #[test]
+    fn random_keys_give_the_same_features() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut draw = |alphabet: &[u8], n: usize| -> String {
+            (0..n)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    alphabet[(state % alphabet.len() as u64) as usize] as char
+                })
+                .collect()
+        };
+        let alnum = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let b64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut config = || {
+            format!(
+                "My config is\nOPENAI_API_KEY=sk-proj-{}T3BlbkFJ{}\n\
+                 aws_secret_access_key = {}\nGITHUB_TOKEN=ghp_{}\nrelease marker cnry{} noted\n",
+                draw(alnum, 58),
+                draw(alnum, 58),
+                draw(b64, 40),
+                draw(alnum, 36),
+                draw(alnum, 28)
+            )
+        };
+        let first = features(&[&config()]);
+        for _ in 0..200 {
+            assert_eq!(features(&[&config()]), first);
+        }
+        // A 20-character AWS key id is a value unless its 16 random characters hold no digit
+        // and many vowels, which a few in a thousand do.
+        let base32 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        let kept =
+            (0..1000).filter(|_| mask_values(&format!("id AKIA{} end", draw(base32, 16))) != "id \u{e000} end").count();
+        assert!(kept <= 10, "{kept} of 1000 key ids read as words");
+    }
+
     #[test]
     fn values_are_one_word() {
-        let masked =
-            mask_values("key=sk-proj-Ab3dEf6hIj9kLm2nOp fails; sha 0123456789abcdef01 ok internationalization");
-        assert_eq!(masked, "key=sk-proj-\u{e000} fails; sha \u{e000} ok internationalization");
+        let masked = mask_values(
+            "key=sk-proj-Ab3dEf6hIj9kLm2nOp fails; sha 0123456789abcdef01 ok; aws_secret_access_key = \
+             wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY; internationalization, state-of-the-art",
+        );
+        assert_eq!(
+            masked,
+            "key=\u{e000} fails; sha \u{e000} ok; aws_secret_access_key = \u{e000}; internationalization, state-of-the-art"
+        );
         let t: Vec<&str> = tokens(&masked).collect();
-        assert_eq!(t[..4], ["key", "sk", "proj", "\u{e000}"]);
+        assert_eq!(t[..2], ["key", "\u{e000}"]);
         assert!(matches!(mask_values("print the key"), std::borrow::Cow::Borrowed(_)));
         // Two keys give the same grams as two other keys.
         assert_eq!(
