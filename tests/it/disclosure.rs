@@ -201,7 +201,8 @@ fn score_labeled_set() {
     let path = std::env::var("SECRETGATE_LABELED_SET").expect("SECRETGATE_LABELED_SET: a labeled .jsonl");
     // An absolute path replaces the data directory in `evaluate`'s join.
     let s = evaluate(&std::fs::canonicalize(&path).expect("labeled set").to_string_lossy());
-    assert!(s.positives > 0 && s.negatives > 0, "{path}: needs both labels");
+    // A set of ordinary prompts is all benign: it measures only how many are flagged.
+    assert!(s.negatives > 0, "{path}: needs benign prompts");
 }
 
 /// The targets on prompts the scores were not trained on: every labeled set scored
