@@ -455,21 +455,23 @@ fn ordinary_requests_are_not_flagged() {
 /// Leave-one-set-out for the text model: each labeled file of `SECRETGATE_FEATURES_SETS`
 /// (comma-separated paths) scored by a model trained on the others; writes one line per
 /// prompt, in order, to `SECRETGATE_TEXT_OOF`: its probability and its words (as the `alone`
-/// floor counts them). `SECRETGATE_TEXT_L2`,
-/// `SECRETGATE_TEXT_STEPS` try other fits.
+/// floor counts them). `SECRETGATE_TEXT_FIT` (`hidden,epochs,batch,rate,l2[,seed]`) tries
+/// another fit.
 #[test]
 #[ignore = "an experiment: writes out-of-fold probabilities"]
 fn disclosure_text_model_leave_one_set_out() {
-    use secretgate::detect::disclosure::text;
-    // Readings need no rules (nor the shipped model, which this may replace).
-    let set = DisclosureSet::default();
+    use secretgate::detect::disclosure::{net, text};
+    // Readings and the rules' matches (not the shipped model, which this may replace).
+    let set = DisclosureSet::builtin_rules().expect("rules compile");
     let paths = std::env::var("SECRETGATE_FEATURES_SETS").expect("SECRETGATE_FEATURES_SETS");
-    let mut cfg = text::Training::default();
-    if let Ok(v) = std::env::var("SECRETGATE_TEXT_L2") {
-        cfg.l2 = v.parse().expect("a number");
-    }
-    if let Ok(v) = std::env::var("SECRETGATE_TEXT_STEPS") {
-        cfg.steps = v.parse().expect("a number");
+    let mut fit = net::Fit::default();
+    if let Ok(spec) = std::env::var("SECRETGATE_TEXT_FIT") {
+        let f: Vec<f64> = spec.split(',').map(|v| v.parse().expect("a number")).collect();
+        (fit.hidden, fit.epochs, fit.batch, fit.rate, fit.l2) =
+            (f[0] as usize, f[1] as usize, f[2] as usize, f[3] as f32, f[4] as f32);
+        if let Some(&seed) = f.get(5) {
+            fit.seed = seed as u64;
+        }
     }
     // (its file, its features, is a request, its words as the `alone` floor counts them)
     type Features = Vec<(u32, f32)>;
@@ -490,7 +492,7 @@ fn disclosure_text_model_leave_one_set_out() {
     let mut out = vec![0.0f32; all.len()];
     for k in 0..files.len() {
         let train: Vec<(Features, bool)> = all.iter().filter(|e| e.0 != k).map(|e| (e.1.clone(), e.2)).collect();
-        let model = text::train(&train, cfg);
+        let model = text::train(&train, fit);
         for (i, e) in all.iter().enumerate().filter(|(_, e)| e.0 == k) {
             out[i] = model.probability(&e.1);
         }
@@ -523,10 +525,10 @@ const TEXT_SETS: &[&str] = &[
     "train-d", "train-e", "train-f", "train-g", "train-h", "train-i", "train-j", "train-k", "train-l",
 ];
 
-/// `patterns/disclosure-text.txt` as the training sets give it.
-fn text_model() -> String {
+/// `patterns/disclosure-text.bin` as the training sets give it.
+fn text_model() -> Vec<u8> {
     use secretgate::detect::disclosure::text;
-    let set = DisclosureSet::default();
+    let set = DisclosureSet::builtin_rules().expect("rules compile");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/disclosure");
     let mut examples = Vec::new();
     for name in TEXT_SETS {
@@ -540,49 +542,33 @@ fn text_model() -> String {
     for (text, request) in &rule_examples {
         examples.push((set.text_features(text), *request));
     }
-    let model = text::train(&examples, text::Training::default());
+    let model = text::train(&examples, Default::default());
     model.write(&format!(
-        "# Written by `cargo test --release --test it write_disclosure_text_model -- --ignored`: the\n\
-         # disclosure text model (src/detect/disclosure/text.rs) trained on {} labeled prompts of\n\
-         # {} and the {} examples of the disclosure rules. Edit nothing here.\n",
+        "Written by `cargo test --release --test it write_disclosure_text_model -- --ignored`: the \
+         disclosure text model (src/detect/disclosure/text.rs) trained on {} labeled prompts of {} \
+         and the {} examples of the disclosure rules.",
         examples.len() - rule_examples.len(),
         TEXT_SETS.join(", "),
         rule_examples.len()
     ))
 }
 
-/// Writes `patterns/disclosure-text.txt`: run when a labeled set or the model changes.
+const TEXT_MODEL_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/patterns/disclosure-text.bin");
+
+/// Writes `patterns/disclosure-text.bin`: run when a labeled set or the model changes.
 #[test]
-#[ignore = "writes patterns/disclosure-text.txt"]
+#[ignore = "writes patterns/disclosure-text.bin"]
 fn write_disclosure_text_model() {
-    std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/patterns/disclosure-text.txt"), text_model())
-        .expect("write the model");
+    std::fs::write(TEXT_MODEL_PATH, text_model()).expect("write the model");
 }
 
-/// The shipped text model is what training on the sets gives (weights within rounding: the
-/// training is deterministic, but `exp` may differ in its last bit between C libraries).
+/// The shipped text model is what training on the sets gives, to the bit: the training is the
+/// same arithmetic in the same order on every machine (`net.rs`).
 #[test]
 fn disclosure_text_model_is_current() {
-    let fresh = text_model();
-    let shipped =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/patterns/disclosure-text.txt")).expect("model");
-    let parse = |t: &str| -> std::collections::BTreeMap<String, f64> {
-        t.lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-            .map(|l| {
-                let (k, v) = l.split_once(' ').expect("`name value`");
-                (k.to_owned(), v.parse().expect("a number"))
-            })
-            .collect()
-    };
-    let (fresh, shipped) = (parse(&fresh), parse(&shipped));
-    let keys: std::collections::BTreeSet<&String> = fresh.keys().chain(shipped.keys()).collect();
-    let stale = keys
-        .iter()
-        .filter(|k| (fresh.get(**k).unwrap_or(&0.0) - shipped.get(**k).unwrap_or(&0.0)).abs() > 2e-4)
-        .count();
+    let shipped = std::fs::read(TEXT_MODEL_PATH).expect("model");
     assert!(
-        stale == 0,
-        "patterns/disclosure-text.txt is stale ({stale} values differ): run `cargo test --release --test it write_disclosure_text_model -- --ignored`"
+        text_model() == shipped,
+        "patterns/disclosure-text.bin is stale: run `cargo test --release --test it write_disclosure_text_model -- --ignored`"
     );
 }

@@ -145,7 +145,15 @@ impl DisclosureSet {
     /// [`scan`](Self::scan) computes them: what [`text::train`](super::text::train) learns from.
     pub fn text_features(&self, text: &str) -> Vec<(u32, f32)> {
         let readings = self.reading_texts(text);
-        super::text::features(&readings.iter().map(String::as_str).collect::<Vec<_>>())
+        let matched = readings.iter().flat_map(|t| self.matches_in(t)).map(|m| m.rule).collect();
+        super::text::features(&readings.iter().map(String::as_str).collect::<Vec<_>>(), &self.rule_ids(matched))
+    }
+
+    /// The ids of rules `indices` (any order, repeats allowed), sorted and distinct.
+    pub(super) fn rule_ids(&self, mut indices: Vec<usize>) -> Vec<&str> {
+        indices.sort_unstable();
+        indices.dedup();
+        indices.into_iter().map(|r| self.rules[r].id.as_str()).collect()
     }
 
     /// The units of `text` as the judgement sees them — of the text as written and of every
