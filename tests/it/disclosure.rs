@@ -404,13 +404,14 @@ fn holdout6_unseen_set_does_not_fall_below_its_last_score() {
 /// - the rules as of 410dd52: 439/529 = 0.830, 44/489 = 9.0 %;
 /// - the text model (twelve sets) as a veto: 435/529 = 0.822, 14/489 = 2.9 %;
 /// - the text model trained on nineteen sets (ordinary traffic among them) as a veto at 0.3
-///   and flagging alone at 0.7 (texts of eight words or more): 466/529 = 0.881, 11/489 = 2.2 %.
+///   and flagging alone at 0.7 (texts of eight words or more): 466/529 = 0.881, 11/489 = 2.2 %;
+/// - the text model a network over grams and rule matches, veto 0.5, alone 0.8: 491/529 =
+///   0.928, 13/489 = 2.7 %; with quoted words as features: 495/529 = 0.936, 11/489 = 2.2 %.
 ///
-/// The floor leaves one prompt of slack each way, for a C library whose `exp` rounds
-/// differently.
+/// The floors here leave one prompt of slack each way.
 #[test]
 fn holdout7_unseen_set_does_not_fall_below_its_last_score() {
-    assert_quality("holdout7.jsonl", 0.879, 0.025);
+    assert_quality("holdout7.jsonl", 0.933, 0.025);
 }
 
 /// `holdout8.jsonl` (300 requests, 300 benign prompts, six languages, every family, most
@@ -418,11 +419,11 @@ fn holdout7_unseen_set_does_not_fall_below_its_last_score() {
 /// by another author given the same brief, and scored in aggregate only; it trains nothing.
 /// Scores: the rules alone 0.887 / 10.0 %; the text model (twelve sets) as a veto 266/300 =
 /// 0.887, 6/300 = 2.0 %; the text model on nineteen sets, veto and alone: 288/300 = 0.960,
-/// 3/300 = 1.0 %, then 2/300 once values were masked more widely (the floor leaves a prompt
-/// of slack each way).
+/// 3/300 = 1.0 %, then 2/300 once values were masked more widely; the network over grams,
+/// rule matches and quoted words, veto 0.5, alone 0.8: 296/300 = 0.987, 6/300 = 2.0 %.
 #[test]
 fn holdout8_unseen_set_does_not_fall_below_its_last_score() {
-    assert_quality("holdout8.jsonl", 0.956, 0.014);
+    assert_quality("holdout8.jsonl", 0.983, 0.024);
 }
 
 /// `holdout9.jsonl` (300 requests, 300 benign prompts, six languages) was written blind from a
@@ -431,25 +432,39 @@ fn holdout8_unseen_set_does_not_fall_below_its_last_score() {
 /// recall 279/300 = 0.930, false positives 6/300 = 2.0 % (the rules alone: 0.840 / 10.7 %;
 /// the previous configuration, veto only on twelve sets: 0.837 / 3.7 %); then once more after
 /// values were masked more widely (for a leak-test request the model judged differently by its
-/// random keys): 278/300 = 0.927, 7/300 = 2.3 %. It trains nothing (the floor leaves a prompt
-/// of slack each way).
+/// random keys): 278/300 = 0.927, 7/300 = 2.3 %. It trains nothing. The network over grams,
+/// rule matches and quoted words, veto 0.5, alone 0.8: 289/300 = 0.963, 6/300 = 2.0 %.
 #[test]
 fn holdout9_unseen_set_does_not_fall_below_its_last_score() {
-    assert_quality("holdout9.jsonl", 0.923, 0.027);
+    assert_quality("holdout9.jsonl", 0.959, 0.024);
+}
+
+/// `holdout10.jsonl` (299 requests, 297 benign prompts, six languages) was written blind by two
+/// authors from two new briefs — a fintech's chat-ops bot, phone-support transcripts and
+/// document QA; a browser extension's and a tool ecosystem's pages, tool results, exports and
+/// second-language chat — with four prompts that repeat another set's dropped. Scored in
+/// aggregate only, first with the text model a network over grams and rule matches (veto 0.5,
+/// alone 0.8): 294/299 = 0.983, 8/297 = 2.7 %; then with quoted words as features: 293/299 =
+/// 0.980, 8/297 = 2.7 %. The previous configuration (a logistic model, veto 0.3, alone 0.7):
+/// 289/299 = 0.967, 8/297 = 2.7 %; the rules alone 264/299 = 0.883, 27/297 = 9.1 %. It
+/// trains nothing.
+#[test]
+fn holdout10_unseen_set_does_not_fall_below_its_last_score() {
+    assert_quality("holdout10.jsonl", 0.976, 0.031);
 }
 
 /// `holdout-ordinary.jsonl`: 600 prompts of a company's internal assistant in a normal week
 /// (engineers pasting their own configs, tokens and logs; wiki pages, tickets and tool output
 /// with an ordinary task; short commands, follow-ups, questions about the assistant), written
 /// blind, all benign, and never trained on (it was a fold of the leave-one-set-out run the
-/// thresholds were chosen by, so it has been seen in aggregate). As requests, 17 of 600 are
-/// flagged (2.8 %; the rules alone: 46; the previous configuration: 19), most of them pastes
-/// of the user's own credentials that a rule reads as a request.
+/// thresholds were chosen by, so it has been seen in aggregate). As requests, 19 of 600 are
+/// flagged (3.2 %; the rules alone: 46; the logistic model: 17), most of them pastes of the
+/// user's own credentials that a rule reads as a request.
 #[test]
 fn ordinary_requests_are_not_flagged() {
     let s = evaluate("holdout-ordinary.jsonl");
     assert!(s.positives == 0 && s.negatives == 600, "holdout-ordinary is 600 benign prompts");
-    assert!(s.flagged <= 18, "ordinary requests flagged: {} / {}", s.flagged, s.negatives);
+    assert!(s.flagged <= 20, "ordinary requests flagged: {} / {}", s.flagged, s.negatives);
 }
 
 /// Leave-one-set-out for the text model: each labeled file of `SECRETGATE_FEATURES_SETS`
@@ -518,7 +533,7 @@ fn rule_examples() -> Vec<(String, bool)> {
 }
 
 /// The labeled sets the text model learns from: every set but the unseen ones (holdout7,
-/// holdout8, holdout9, holdout-ordinary), which only measure it. `train-f` and `train-l` are
+/// holdout8, holdout9, holdout10, holdout-ordinary), which only measure it. `train-f` and `train-l` are
 /// ordinary traffic, all benign.
 const TEXT_SETS: &[&str] = &[
     "dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "train-a", "train-b", "train-c",
