@@ -427,8 +427,10 @@ impl DisclosureSet {
             }
         }
         // The text model judges a request as a whole, every reading together: when its
-        // verdict can count (it can veto a finding, or flag a text of the right size alone).
+        // verdict can count (it can veto a finding, or flag a text of the right size alone),
+        // in a text it can judge (see `MODEL_MAX_BYTES`).
         let judged = side == Side::Request
+            && text.len() <= text::MODEL_MAX_BYTES
             && ((!kept.is_empty() && self.text.veto > 0.0)
                 || (kept.is_empty()
                     && self.text.alone <= 1.0
@@ -662,6 +664,9 @@ mod tests {
         // Probability ~0.007: below the veto.
         let benign = DisclosureSet::builtin().expect("compiles").with_text_model(model(-5.0));
         assert!(benign.scan(request).is_empty());
+        // A text longer than the model judges keeps the rules' findings.
+        let long = format!("{request} {}", "The weather is mild today. ".repeat(3000));
+        assert!(long.len() > text::MODEL_MAX_BYTES && !benign.scan(&long).is_empty());
         // Probability ~0.993: flags alone, over the text without its surrounding space.
         let sure = DisclosureSet::builtin().expect("compiles").with_text_model(model(5.0));
         let f = sure.scan(plain);

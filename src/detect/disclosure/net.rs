@@ -240,8 +240,8 @@ pub fn exp(x: f64) -> f64 {
         return f64::INFINITY;
     }
     // ln 2 in two parts (fdlibm's): `k * LN2_HI` is exact for the `k` that occur.
-    const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
     let k = (x / std::f64::consts::LN_2).round();
     let r = (x - k * LN2_HI) - k * LN2_LO;
     let mut term = 1.0;

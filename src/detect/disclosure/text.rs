@@ -49,36 +49,64 @@ pub fn features(readings: &[&str], rules: &[&str]) -> Vec<(u32, f32)> {
         .collect();
     ruled.sort_unstable();
     ruled.dedup();
-    let mut out = Vec::with_capacity(chars.len() + words.len() + ruled.len());
-    scaled(&mut chars, &mut out);
-    scaled(&mut words, &mut out);
-    scaled(&mut ruled, &mut out);
-    out.sort_unstable_by_key(|&(b, _)| b);
-    // A bucket both kinds hit holds the sum.
-    let mut merged: Vec<(u32, f32)> = Vec::with_capacity(out.len());
-    for (b, v) in out {
-        match merged.last_mut() {
-            Some(last) if last.0 == b => last.1 += v,
-            _ => merged.push((b, v)),
+    TALLIES.with(|t| {
+        let mut fresh = None;
+        let mut guard = t.try_borrow_mut();
+        let (kind, total) = match guard.as_deref_mut() {
+            Ok(pair) => pair,
+            Err(_) => fresh.insert((Tally::new(), Tally::new())),
+        };
+        let mut counts: Vec<(u32, f32)> = Vec::new();
+        // Each kind scaled to unit length; a bucket several kinds hit holds the sum.
+        for ids in [&chars, &words, &ruled] {
+            for &b in ids.iter() {
+                kind.add(b, 1.0);
+            }
+            counts.clear();
+            kind.drain(|b, v| counts.push((b, v)));
+            let norm = counts.iter().map(|&(_, v)| f64::from(v) * f64::from(v)).sum::<f64>().sqrt();
+            for &(b, v) in &counts {
+                total.add(b, (f64::from(v) / norm) as f32);
+            }
         }
-    }
-    merged
+        let mut out = Vec::with_capacity(chars.len().min(1 << BITS));
+        total.drain(|b, v| out.push((b, v)));
+        out
+    })
 }
 
-/// Counts of each bucket in `ids`, scaled so that their squares sum to 1, appended to `out`.
-fn scaled(ids: &mut [u32], out: &mut Vec<(u32, f32)>) {
-    ids.sort_unstable();
-    let start = out.len();
-    let mut i = 0;
-    while i < ids.len() {
-        let j = i + ids[i..].iter().take_while(|&&b| b == ids[i]).count();
-        out.push((ids[i], (j - i) as f32));
-        i = j;
+thread_local! {
+    /// Scratch for [`features`]: the counts of one kind of gram, and the sum over kinds.
+    static TALLIES: std::cell::RefCell<(Tally, Tally)> = std::cell::RefCell::new((Tally::new(), Tally::new()));
+}
+
+/// Values over the 2^[`BITS`] buckets, read back in bucket order without sorting: a value per
+/// bucket and a bit per bucket that has one.
+struct Tally {
+    value: Vec<f32>,
+    seen: Vec<u64>,
+}
+
+impl Tally {
+    fn new() -> Tally {
+        Tally { value: vec![0.0; 1 << BITS], seen: vec![0; (1 << BITS) / 64] }
     }
-    let norm = out[start..].iter().map(|&(_, v)| f64::from(v) * f64::from(v)).sum::<f64>().sqrt();
-    if norm > 0.0 {
-        for e in &mut out[start..] {
-            e.1 = (f64::from(e.1) / norm) as f32;
+
+    fn add(&mut self, bucket: u32, v: f32) {
+        let b = (bucket & MASK) as usize;
+        self.value[b] += v;
+        self.seen[b / 64] |= 1 << (b % 64);
+    }
+
+    /// Every bucket that has a value, in order, cleared as it is read.
+    fn drain(&mut self, mut f: impl FnMut(u32, f32)) {
+        for (w, bits) in self.seen.iter_mut().enumerate() {
+            let mut x = std::mem::take(bits);
+            while x != 0 {
+                let b = w * 64 + x.trailing_zeros() as usize;
+                x &= x - 1;
+                f(b as u32, std::mem::take(&mut self.value[b]));
+            }
         }
     }
 }
@@ -95,13 +123,15 @@ fn grams(text: &str, chars: &mut Vec<u32>, words: &mut Vec<u32>) {
         buf.push(' ');
         buf.extend(word.chars());
         buf.push(' ');
-        for n in 3..=5 {
-            for w in buf.windows(n) {
-                let mut h = tagged(b'c');
-                for &c in w {
-                    h.write(c.encode_utf8(&mut enc).as_bytes());
+        // The 3-, 4- and 5-gram at each start: the hash is a stream, so the longer grams
+        // continue the shorter one's.
+        for i in 0..buf.len().saturating_sub(2) {
+            let mut h = tagged(b'c');
+            for (k, &c) in buf[i..buf.len().min(i + 5)].iter().enumerate() {
+                h.write(c.encode_utf8(&mut enc).as_bytes());
+                if k >= 2 {
+                    chars.push(h.finish() & MASK);
                 }
-                chars.push(h.finish() & MASK);
             }
         }
     }
@@ -150,14 +180,16 @@ fn quoted(text: &str) -> Vec<(usize, usize)> {
                 Some(s) => out.push((s, i)),
                 None => double = Some(i + 1),
             },
-            b'\'' if single.is_none() => {
-                if matches!(before, b' ' | b'\n' | b'\t' | b':' | b'(' | b'[') && !after.is_ascii_whitespace() {
-                    single = Some(i + 1);
-                }
+            b'\''
+                if single.is_none()
+                    && matches!(before, b' ' | b'\n' | b'\t' | b':' | b'(' | b'[')
+                    && !after.is_ascii_whitespace() =>
+            {
+                single = Some(i + 1);
             }
-            b'\'' => {
-                if !before.is_ascii_whitespace() && !after.is_ascii_alphanumeric() {
-                    out.push((single.take().unwrap_or(i), i));
+            b'\'' if !before.is_ascii_whitespace() && !after.is_ascii_alphanumeric() => {
+                if let Some(s) = single.take() {
+                    out.push((s, i));
                 }
             }
             _ => {}
@@ -373,6 +405,11 @@ pub const ALONE_MIN_WORDS: usize = 8;
 /// everything in it, which is not evidence of a request (the rules still read every
 /// sentence).
 pub const ALONE_MAX_BYTES: usize = 6 * 1024;
+
+/// The longest text (in bytes) the model judges at all; a longer one is judged by the rules
+/// alone. Its grams take some 12 bytes of memory per byte of each reading (five or so), and a
+/// judgement of a document this long is a judgement of everything in it.
+pub const MODEL_MAX_BYTES: usize = 64 * 1024;
 
 /// The words of `text` as [`ALONE_MIN_WORDS`] counts them.
 pub fn words(text: &str) -> usize {
