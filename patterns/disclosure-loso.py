@@ -19,7 +19,7 @@ import json, os, sys
 shipped = "--shipped-units" in sys.argv
 args = [a for a in sys.argv[1:] if a != "--shipped-units"]
 features, oof = args[0], args[1]
-veto, alone = (float(args[2]), float(args[3])) if len(args) > 3 else (0.3, 0.7)
+veto, alone = (float(args[2]), float(args[3])) if len(args) > 3 else (0.5, 0.8)
 MIN_WORDS = 8
 os.environ["SECRETGATE_FEATURES"] = features
 here = os.path.dirname(os.path.abspath(__file__))
