@@ -25,6 +25,7 @@ use crate::{
     detect::Span,
     rules::{self, Confidence, Kind, RuleError, RuleSpec},
 };
+use units::Match;
 
 /// A compiled disclosure-request rule.
 #[derive(Debug)]
@@ -380,12 +381,12 @@ impl DisclosureSet {
         // does that by accident, so the text model does not veto them.
         let mut disguised: Vec<Span> = Vec::new();
         let readings = self.readings(text);
-        // Every rule whose pattern matched, in any reading: what the text model reads beside
-        // the grams.
-        let mut matched: Vec<usize> = Vec::new();
-        for (seg, dn) in &readings {
+        // Each reading's rule matches: what the findings are made of, and (which rules) what
+        // the text model reads beside the grams.
+        let matches: Vec<Vec<Match>> = readings.iter().map(|r| self.matches_in(&r.1.text)).collect();
+        for ((seg, dn), matches) in readings.iter().zip(&matches) {
             let Some(seg) = seg else {
-                self.scan_normalized(dn, &mut matched, &mut |rule, s, e, answer| {
+                self.scan_normalized(dn, matches, &mut |rule, s, e, answer| {
                     let (start, end) = dn.raw(s, e);
                     plain.push(Span { start, end });
                     if dn.disguised(s, e) {
@@ -398,7 +399,7 @@ impl DisclosureSet {
                 continue;
             };
             let rot13 = matches!(seg.encoding, decode::Encoding::Rot13 | decode::Encoding::Leet);
-            self.scan_normalized(dn, &mut matched, &mut |rule, s, e, answer| {
+            self.scan_normalized(dn, matches, &mut |rule, s, e, answer| {
                 // ROT13 keeps positions: report the span itself; other decodings report the
                 // encoded segment.
                 let span = if rot13 {
@@ -437,8 +438,7 @@ impl DisclosureSet {
                     && text.len() <= text::ALONE_MAX_BYTES
                     && text::words(text) >= text::ALONE_MIN_WORDS));
         if judged {
-            let texts: Vec<&str> = readings.iter().map(|r| r.1.text.as_str()).collect();
-            let p = self.text.probability(&text::features(&texts, &self.rule_ids(matched)));
+            let p = self.text.probability(&self.model_input(&readings, &matches));
             if p < self.text.veto {
                 // The model is sure the text is benign: a story, a quoted attack, a how-to
                 // the rules' sentences lined up with. A disguised request stands.
@@ -507,16 +507,14 @@ impl DisclosureSet {
     fn scan_normalized(
         &self,
         n: &normalize::Normalized,
-        matched: &mut Vec<usize>,
+        matches: &[Match],
         found: &mut dyn FnMut(usize, usize, usize, bool),
     ) {
         let t = n.text.as_str();
-        let matches = self.matches_in(t);
-        matched.extend(matches.iter().map(|m| m.rule));
         // In an answer, only `answer` evidence counts; an `answer` signal about the whole text
         // (addressed to an AI reader) lets every rule count.
         let answer_wide = matches.iter().any(|m| self.rules[m.rule].text_scope && self.rules[m.rule].in_answers);
-        for unit in self.units(t, &matches) {
+        for unit in self.units(t, matches) {
             let total: f64 =
                 unit.rules.iter().map(|&r| self.rules[r].score).sum::<f64>() + self.weights.score(&unit.learned);
             if total < 1.0 - 1e-9 {

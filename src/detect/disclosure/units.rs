@@ -12,7 +12,7 @@
 //! labeled sets (`patterns/disclosure.py` fits them to the units of every labeled prompt:
 //! [`DisclosureSet::features`]).
 
-use super::{learned, sentence, DisclosureSet};
+use super::{decode, learned, normalize, sentence, DisclosureSet};
 
 /// One rule match in a normalized text, outside its rule's `unless` sentences.
 #[derive(Clone, Copy, Debug)]
@@ -144,16 +144,26 @@ impl DisclosureSet {
     /// The learned text model's features of `text` (every reading together), as
     /// [`scan`](Self::scan) computes them: what [`text::train`](super::text::train) learns from.
     pub fn text_features(&self, text: &str) -> Vec<(u32, f32)> {
-        let readings = self.reading_texts(text);
-        let matched = readings.iter().flat_map(|t| self.matches_in(t)).map(|m| m.rule).collect();
-        super::text::features(&readings.iter().map(String::as_str).collect::<Vec<_>>(), &self.rule_ids(matched))
+        let readings = self.readings(text);
+        let matches: Vec<Vec<Match>> = readings.iter().map(|r| self.matches_in(&r.1.text)).collect();
+        self.model_input(&readings, &matches)
     }
 
-    /// The ids of rules `indices` (any order, repeats allowed), sorted and distinct.
-    pub(super) fn rule_ids(&self, mut indices: Vec<usize>) -> Vec<&str> {
-        indices.sort_unstable();
-        indices.dedup();
-        indices.into_iter().map(|r| self.rules[r].id.as_str()).collect()
+    /// The text model's input: the grams of every reading together, and the ids of the rules
+    /// matched in any of them (`matches[i]` are reading `i`'s). Training
+    /// ([`text_features`](Self::text_features)) and judging ([`scan`](Self::scan)) both build
+    /// it here, so they cannot drift apart.
+    pub(super) fn model_input(
+        &self,
+        readings: &[(Option<decode::Decoded>, normalize::Normalized)],
+        matches: &[Vec<Match>],
+    ) -> Vec<(u32, f32)> {
+        let texts: Vec<&str> = readings.iter().map(|r| r.1.text.as_str()).collect();
+        let mut rules: Vec<usize> = matches.iter().flatten().map(|m| m.rule).collect();
+        rules.sort_unstable();
+        rules.dedup();
+        let ids: Vec<&str> = rules.into_iter().map(|r| self.rules[r].id.as_str()).collect();
+        super::text::features(&texts, &ids)
     }
 
     /// The units of `text` as the judgement sees them — of the text as written and of every
