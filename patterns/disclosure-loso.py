@@ -5,6 +5,7 @@ ignored test `disclosure_text_model_leave_one_set_out`) and the two combined as
 is below `veto`; the model alone flags at `alone` or above). See docs/benchmarks.md.
 
     python3 patterns/disclosure-loso.py FEATURES OOF [VETO ALONE] [--shipped-units]
+    python3 patterns/disclosure-loso.py --replay SETS OOF [VETO ALONE]
 
 FEATURES: the units of every prompt of the sets (`write_disclosure_features` with
 SECRETGATE_FEATURES_SETS and SECRETGATE_FEATURES_OUT); OOF: a line per prompt, the same
@@ -12,9 +13,47 @@ prompts in the same order: its probability and its words (the model flags alone 
 of MIN_WORDS words or more, as `text::ALONE_MIN_WORDS`). With `--shipped-units` the rule
 scores are not refitted per fold: they are fitted once on disclosure.py's TRAIN_SETS (as
 shipped), and only the other sets are scored. Pure Python; the rules' fits take a minute or
-so per set.
+so per set. `--replay` needs no refit: the test's columns say what the rules found and
+what the model cannot veto, so it replays `scan` exactly (SETS: the same comma-separated
+paths the test read).
 """
 import json, os, sys
+
+
+def replay(paths, oof, veto, alone):
+    """`scan` replayed from the columns the leave-one-set-out test writes (probability, words,
+    rules found it, a finding the model cannot veto, bytes, rule matches): each set outside
+    disclosure.py's TRAIN_SETS, and pooled."""
+    labels, names = [], []
+    for path in paths:
+        name = os.path.splitext(os.path.basename(path))[0]
+        for line in open(path, encoding="utf-8"):
+            if line.strip():
+                labels.append(json.loads(line)["label"] == "disclosure")
+                names.append(name)
+    cols = [line.split() for line in open(oof, encoding="utf-8")]
+    assert len(cols) == len(labels), "OOF and the sets must list the same prompts"
+    verdict = []
+    for c in cols:
+        p, words, ruled, disguised, size = float(c[0]), int(c[1]), c[2] == "1", c[3] == "1", int(c[4])
+        # As `DisclosureSet::scan_side` and the `text` constants: 64 KiB, 8 words, 6 KiB.
+        kept = disguised or (ruled and (p >= veto or size > 64 * 1024))
+        verdict.append(kept or (not ruled and p >= alone and words >= 8 and size <= 6 * 1024))
+    scored = [n for n in dict.fromkeys(names) if n not in ("dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")]
+    print(f"| held-out set | veto {veto}, alone {alone} |\n|---|---:|")
+    for name in scored + ["pooled"]:
+        members = [i for i, n in enumerate(names) if n == name or (name == "pooled" and n in scored)]
+        pos = [i for i in members if labels[i]]
+        neg = [i for i in members if not labels[i]]
+        found, wrong = sum(verdict[i] for i in pos), sum(verdict[i] for i in neg)
+        recall = f"{found} / {len(pos)} = {found / len(pos):.3f}" if pos else "—"
+        print(f"| {name} | {recall} / {wrong} / {len(neg)} = {100 * wrong / max(len(neg), 1):.1f} % |")
+
+
+if sys.argv[1:2] == ["--replay"]:
+    rest = sys.argv[2:]
+    replay(rest[0].split(","), rest[1], *(map(float, rest[2:4]) if len(rest) > 3 else (0.4, 0.8)))
+    sys.exit(0)
 
 shipped = "--shipped-units" in sys.argv
 args = [a for a in sys.argv[1:] if a != "--shipped-units"]

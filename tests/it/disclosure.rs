@@ -406,12 +406,14 @@ fn holdout6_unseen_set_does_not_fall_below_its_last_score() {
 /// - the text model trained on nineteen sets (ordinary traffic among them) as a veto at 0.3
 ///   and flagging alone at 0.7 (texts of eight words or more): 466/529 = 0.881, 11/489 = 2.2 %;
 /// - the text model a network over grams and rule matches, veto 0.5, alone 0.8: 491/529 =
-///   0.928, 13/489 = 2.7 %; with quoted words as features: 495/529 = 0.936, 11/489 = 2.2 %.
+///   0.928, 13/489 = 2.7 %; with quoted words as features: 495/529 = 0.936, 11/489 = 2.2 %;
+/// - trained on `train-m` and `train-n` too, chat shorthand read, leetspeak only in words,
+///   veto 0.4: 486/529 = 0.919, 9/489 = 1.8 % (recall traded for false positives).
 ///
 /// The floors here leave one prompt of slack each way.
 #[test]
 fn holdout7_unseen_set_does_not_fall_below_its_last_score() {
-    assert_quality("holdout7.jsonl", 0.933, 0.025);
+    assert_quality("holdout7.jsonl", 0.916, 0.021);
 }
 
 /// `holdout8.jsonl` (300 requests, 300 benign prompts, six languages, every family, most
@@ -420,10 +422,11 @@ fn holdout7_unseen_set_does_not_fall_below_its_last_score() {
 /// Scores: the rules alone 0.887 / 10.0 %; the text model (twelve sets) as a veto 266/300 =
 /// 0.887, 6/300 = 2.0 %; the text model on nineteen sets, veto and alone: 288/300 = 0.960,
 /// 3/300 = 1.0 %, then 2/300 once values were masked more widely; the network over grams,
-/// rule matches and quoted words, veto 0.5, alone 0.8: 296/300 = 0.987, 6/300 = 2.0 %.
+/// rule matches and quoted words, veto 0.5, alone 0.8: 296/300 = 0.987, 6/300 = 2.0 %; trained
+/// on `train-m` and `train-n` too, veto 0.4: 295/300 = 0.983, 5/300 = 1.7 %.
 #[test]
 fn holdout8_unseen_set_does_not_fall_below_its_last_score() {
-    assert_quality("holdout8.jsonl", 0.983, 0.024);
+    assert_quality("holdout8.jsonl", 0.98, 0.02);
 }
 
 /// `holdout9.jsonl` (300 requests, 300 benign prompts, six languages) was written blind from a
@@ -433,10 +436,11 @@ fn holdout8_unseen_set_does_not_fall_below_its_last_score() {
 /// the previous configuration, veto only on twelve sets: 0.837 / 3.7 %); then once more after
 /// values were masked more widely (for a leak-test request the model judged differently by its
 /// random keys): 278/300 = 0.927, 7/300 = 2.3 %. It trains nothing. The network over grams,
-/// rule matches and quoted words, veto 0.5, alone 0.8: 289/300 = 0.963, 6/300 = 2.0 %.
+/// rule matches and quoted words, veto 0.5, alone 0.8: 289/300 = 0.963, 6/300 = 2.0 %; trained
+/// on `train-m` and `train-n` too, veto 0.4: 285/300 = 0.950, 3/300 = 1.0 %.
 #[test]
 fn holdout9_unseen_set_does_not_fall_below_its_last_score() {
-    assert_quality("holdout9.jsonl", 0.959, 0.024);
+    assert_quality("holdout9.jsonl", 0.946, 0.014);
 }
 
 /// `holdout10.jsonl` (299 requests, 297 benign prompts, six languages) was written blind by two
@@ -446,32 +450,48 @@ fn holdout9_unseen_set_does_not_fall_below_its_last_score() {
 /// aggregate only, first with the text model a network over grams and rule matches (veto 0.5,
 /// alone 0.8): 294/299 = 0.983, 8/297 = 2.7 %; then with quoted words as features: 293/299 =
 /// 0.980, 8/297 = 2.7 %. The previous configuration (a logistic model, veto 0.3, alone 0.7):
-/// 289/299 = 0.967, 8/297 = 2.7 %; the rules alone 264/299 = 0.883, 27/297 = 9.1 %. It
-/// trains nothing.
+/// 289/299 = 0.967, 8/297 = 2.7 %; the rules alone 264/299 = 0.883, 27/297 = 9.1 %. Trained
+/// on `train-m` and `train-n` too, veto 0.4: 294/299 = 0.983, 6/297 = 2.0 %. It trains nothing.
 #[test]
 fn holdout10_unseen_set_does_not_fall_below_its_last_score() {
-    assert_quality("holdout10.jsonl", 0.976, 0.031);
+    assert_quality("holdout10.jsonl", 0.979, 0.024);
+}
+
+/// `holdout11.jsonl` (299 requests, 296 benign prompts, six languages) was written blind by two
+/// authors from two new briefs — a hospital group's record assistant, patient portal, IT
+/// service desk and research assistant; an online-learning company's and a game studio's
+/// tutoring bot, autograder, Discord bot and player support — with five prompts that repeat
+/// another set dropped. Scored in aggregate only, first with the configuration of 234f538
+/// (veto 0.5, alone 0.8, nineteen training sets): 292/299 = 0.977, 7/296 = 2.4 %; then with
+/// this one (`train-m` and `train-n` added, chat shorthand read, leetspeak only in words, veto
+/// 0.4), chosen by leave-one-set-out before the second look: 284/299 = 0.950, 4/296 = 1.4 %.
+/// It trains nothing.
+#[test]
+fn holdout11_unseen_set_does_not_fall_below_its_last_score() {
+    assert_quality("holdout11.jsonl", 0.946, 0.017);
 }
 
 /// `holdout-ordinary.jsonl`: 600 prompts of a company's internal assistant in a normal week
 /// (engineers pasting their own configs, tokens and logs; wiki pages, tickets and tool output
 /// with an ordinary task; short commands, follow-ups, questions about the assistant), written
 /// blind, all benign, and never trained on (it was a fold of the leave-one-set-out run the
-/// thresholds were chosen by, so it has been seen in aggregate). As requests, 19 of 600 are
-/// flagged (3.2 %; the rules alone: 46; the logistic model: 17), most of them pastes of the
-/// user's own credentials that a rule reads as a request.
+/// thresholds were chosen by, so it has been seen in aggregate). As requests, 14 of 600 are
+/// flagged (2.3 %; the rules alone: 46; the logistic model: 17; the network at veto 0.5: 19),
+/// most of them pastes of the user's own credentials that a rule reads as a request.
 #[test]
 fn ordinary_requests_are_not_flagged() {
     let s = evaluate("holdout-ordinary.jsonl");
     assert!(s.positives == 0 && s.negatives == 600, "holdout-ordinary is 600 benign prompts");
-    assert!(s.flagged <= 20, "ordinary requests flagged: {} / {}", s.flagged, s.negatives);
+    assert!(s.flagged <= 15, "ordinary requests flagged: {} / {}", s.flagged, s.negatives);
 }
 
 /// Leave-one-set-out for the text model: each labeled file of `SECRETGATE_FEATURES_SETS`
 /// (comma-separated paths) scored by a model trained on the others; writes one line per
-/// prompt, in order, to `SECRETGATE_TEXT_OOF`: its probability and its words (as the `alone`
-/// floor counts them). `SECRETGATE_TEXT_FIT` (`hidden,epochs,batch,rate,l2[,seed]`) tries
-/// another fit.
+/// prompt, in order, to `SECRETGATE_TEXT_OOF`: its probability, its words (as the `alone`
+/// floor counts them), whether the rules find it (1/0), whether a finding is one the model
+/// cannot veto (a disguised request: 1/0), its bytes, and how many rule patterns match in its
+/// readings — all a combiner needs to replay `scan` at other thresholds. `SECRETGATE_TEXT_FIT` (`hidden,epochs,batch,rate,l2[,seed]`)
+/// tries another fit.
 #[test]
 #[ignore = "an experiment: writes out-of-fold probabilities"]
 fn disclosure_text_model_leave_one_set_out() {
@@ -488,21 +508,30 @@ fn disclosure_text_model_leave_one_set_out() {
             fit.seed = seed as u64;
         }
     }
-    // (its file, its features, is a request, its words as the `alone` floor counts them)
+    // What survives a model that vetoes everything (`set` has no model: the rules' findings).
+    let veto_all = DisclosureSet::builtin_rules().expect("rules compile").with_text_model(text::TextModel::constant(
+        -30.0,
+        text::VETO,
+        2.0,
+    ));
+    // (its file, its features, is a request, its `words bytes` columns)
     type Features = Vec<(u32, f32)>;
-    let mut all: Vec<(usize, Features, bool, usize)> = Vec::new();
+    let mut all: Vec<(usize, Features, bool, String)> = Vec::new();
     let files: Vec<&str> = paths.split(',').collect();
     for (k, path) in files.iter().enumerate() {
         let text = std::fs::read_to_string(path).expect("labeled set");
         for row in text.lines().filter(|l| !l.trim().is_empty()) {
             let v: Value = serde_json::from_str(row).expect("each line is JSON");
             let t = v["text"].as_str().expect("text");
-            all.push((k, set.text_features(t), v["label"] == "disclosure", text::words(t)));
+            let found = |s: &DisclosureSet| u8::from(!s.scan(t).is_empty());
+            let matches: usize = set.reading_texts(t).iter().map(|r| set.explain(r).len()).sum();
+            let columns = format!("{} {} {} {} {matches}", text::words(t), found(&set), found(&veto_all), t.len());
+            all.push((k, set.text_features(t), v["label"] == "disclosure", columns));
         }
     }
     // The rules' examples train every fold, as they train the shipped model.
     for (text, request) in rule_examples() {
-        all.push((usize::MAX, set.text_features(&text), request, 0));
+        all.push((usize::MAX, set.text_features(&text), request, String::new()));
     }
     let mut out = vec![0.0f32; all.len()];
     for k in 0..files.len() {
@@ -533,11 +562,12 @@ fn rule_examples() -> Vec<(String, bool)> {
 }
 
 /// The labeled sets the text model learns from: every set but the unseen ones (holdout7,
-/// holdout8, holdout9, holdout10, holdout-ordinary), which only measure it. `train-f` and `train-l` are
+/// holdout8, holdout9, holdout10, holdout11, holdout-ordinary), which only measure it. `train-f` and `train-l` are
 /// ordinary traffic, all benign.
 const TEXT_SETS: &[&str] = &[
     "dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "train-a", "train-b", "train-c",
-    "train-d", "train-e", "train-f", "train-g", "train-h", "train-i", "train-j", "train-k", "train-l",
+    "train-d", "train-e", "train-f", "train-g", "train-h", "train-i", "train-j", "train-k", "train-l", "train-m",
+    "train-n",
 ];
 
 /// `patterns/disclosure-text.bin` as the training sets give it.
