@@ -151,44 +151,143 @@ fn evaluate(file: &str) -> Scores {
     s
 }
 
-/// The targets: recall ≥ 0.95, false positives ≤ 2 %.
-fn assert_quality(file: &str, min_recall: f64, max_fp: f64) {
-    let s = evaluate(file);
-    assert!(s.positives >= 150 && s.negatives >= 150, "{file}: too small a set");
-    let recall = s.found as f64 / s.positives as f64;
-    let fp = s.flagged as f64 / s.negatives as f64;
-    assert!(recall >= min_recall, "{file}: recall {recall:.3} < {min_recall}");
-    assert!(fp <= max_fp, "{file}: false positives {fp:.3} > {max_fp}");
+/// A labeled set's floor: the least recall and the most false positives it may score.
+struct Floor {
+    set: &'static str,
+    recall: f64,
+    false_positives: f64,
 }
 
-/// 0.994 / 0.0 % since it trains the learned unit features too (0.987 / 0.3 % before).
-#[test]
-fn dev_set_meets_the_targets() {
-    assert_quality("dev.jsonl", 0.99, 0.005);
+/// The sets the rule scores are fitted to (`patterns/disclosure.py`'s `TRAIN_SETS`), at the
+/// level that training keeps them.
+const TRAINED: &[Floor] = &[
+    // 0.994 / 0.0 % since it trains the learned unit features too (0.987 / 0.3 % before).
+    Floor { set: "dev", recall: 0.99, false_positives: 0.005 },
+    // `holdout.jsonl` scored 0.824 / 7.9 % when first seen; the rules were then tuned on it too.
+    // 0.976 / 0.4 % since the scores are learned (it trains them); 0.996 / 0.4 % with the learned
+    // unit features.
+    Floor { set: "holdout", recall: 0.99, false_positives: 0.005 },
+    // `holdout2.jsonl` scored 0.814 / 7.3 % when first seen; then tuned on too. 0.947 / 0.9 %
+    // since the scores are learned (it trains them); 0.977 / 0.0 % with the learned unit features.
+    Floor { set: "holdout2", recall: 0.97, false_positives: 0.005 },
+    // `holdout3.jsonl` was written independently and scored once, with the rules as committed
+    // (recall 0.891, false positives 3.4 %). Since the scores are learned from the other sets:
+    // 0.943 / 3.0 %. Then its errors were read (leave-one-set-out over six sets) and it trains
+    // the scores and the learned unit features: 0.987 / 0.8 % in-sample; held out, 0.978 / 0.8 %.
+    Floor { set: "holdout3", recall: 0.98, false_positives: 0.01 },
+    // `holdout4.jsonl` scored 0.832 / 7.6 % when first seen (2026-12-04); then tuned on
+    // (counter-signals for translations of a phrase, password-reset flows, script-writing tasks).
+    // 0.927 / 3.0 % since the scores are learned (it trains them); 0.964 / 0.7 % with the learned
+    // unit features.
+    Floor { set: "holdout4", recall: 0.96, false_positives: 0.01 },
+    // `holdout5.jsonl` was written independently (before its author read the rules or the other
+    // sets) and scored once with the rules as committed at 1041699: recall 249/274 = 0.909, false
+    // positives 15/273 = 5.5 %. Not tuned on: nobody read its misses to change the rules, and it
+    // does not train the scores. Since the scores are learned: 0.931 / 4.8 %. Then its errors
+    // were read (leave-one-set-out over six sets) and it trains the scores and the learned unit
+    // features: 0.985 / 0.7 % in-sample; held out, 0.967 / 2.9 %.
+    Floor { set: "holdout5", recall: 0.98, false_positives: 0.01 },
+];
+
+/// Sets written blind, scored in aggregate only and never read; none trains the rule scores.
+/// Each keeps its last score as a floor, with one prompt of slack each way.
+const UNSEEN: &[Floor] = &[
+    // `holdout6.jsonl` (371 requests, 360 benign prompts, most of them hard negatives: texts that
+    // quote attacks to teach about them, stories, code and configs of the user's own) was written
+    // independently (its author read neither the rules nor the other sets) and scored once with
+    // the rules as committed at bcf864d: recall 311/371 = 0.838, false positives 47/360 = 13.1 %
+    // (as answers: 12/360 = 3.3 % flagged). Not tuned on, and it trains nothing. Scored a second
+    // time after the generalisation round (word features, rule classes) that was written without
+    // seeing it: recall 325/371 = 0.876, false positives 25/360 = 6.9 % (as answers 3.3 %).
+    Floor { set: "holdout6", recall: 0.876, false_positives: 0.07 },
+    // `holdout7.jsonl` (529 requests, 489 benign prompts in six languages, most benign ones hard
+    // negatives) was written blind by an author who read no rule, no code and no other set, and
+    // scored from outside the repository with `score_labeled_set` before anyone read its items,
+    // in aggregate only. Its errors have not been read and it trains nothing. Scores so far
+    // (recall, false positives):
+    // - the rules as of 410dd52: 439/529 = 0.830, 44/489 = 9.0 %;
+    // - the text model (twelve sets) as a veto: 435/529 = 0.822, 14/489 = 2.9 %;
+    // - the text model trained on nineteen sets (ordinary traffic among them) as a veto at 0.3
+    //   and flagging alone at 0.7 (texts of eight words or more): 466/529 = 0.881, 11/489 = 2.2 %;
+    // - the text model a network over grams and rule matches, veto 0.5, alone 0.8: 491/529 =
+    //   0.928, 13/489 = 2.7 %; with quoted words as features: 495/529 = 0.936, 11/489 = 2.2 %;
+    // - trained on `train-m` and `train-n` too, chat shorthand read, leetspeak only in words,
+    //   veto 0.4: 486/529 = 0.919, 9/489 = 1.8 % (recall traded for false positives).
+    Floor { set: "holdout7", recall: 0.916, false_positives: 0.021 },
+    // `holdout8.jsonl` (300 requests, 300 benign prompts, six languages, every family, most
+    // benign ones hard negatives) was written blind in the same round as `train-a` … `train-e`,
+    // by another author given the same brief, and scored in aggregate only; it trains nothing.
+    // Scores: the rules alone 0.887 / 10.0 %; the text model (twelve sets) as a veto 266/300 =
+    // 0.887, 6/300 = 2.0 %; the text model on nineteen sets, veto and alone: 288/300 = 0.960,
+    // 3/300 = 1.0 %, then 2/300 once values were masked more widely; the network over grams,
+    // rule matches and quoted words, veto 0.5, alone 0.8: 296/300 = 0.987, 6/300 = 2.0 %; trained
+    // on `train-m` and `train-n` too, veto 0.4: 295/300 = 0.983, 5/300 = 1.7 %.
+    Floor { set: "holdout8", recall: 0.98, false_positives: 0.02 },
+    // `holdout9.jsonl` (300 requests, 300 benign prompts, six languages) was written blind from a
+    // new brief (what a company's support bot, coding agent, wiki assistant, e-mail assistant and
+    // browsing agent receive), and scored in aggregate with the configuration chosen without it:
+    // recall 279/300 = 0.930, false positives 6/300 = 2.0 % (the rules alone: 0.840 / 10.7 %;
+    // the previous configuration, veto only on twelve sets: 0.837 / 3.7 %); then once more after
+    // values were masked more widely (for a leak-test request the model judged differently by its
+    // random keys): 278/300 = 0.927, 7/300 = 2.3 %. It trains nothing. The network over grams,
+    // rule matches and quoted words, veto 0.5, alone 0.8: 289/300 = 0.963, 6/300 = 2.0 %; trained
+    // on `train-m` and `train-n` too, veto 0.4: 285/300 = 0.950, 3/300 = 1.0 %.
+    Floor { set: "holdout9", recall: 0.946, false_positives: 0.014 },
+    // `holdout10.jsonl` (299 requests, 297 benign prompts, six languages) was written blind by two
+    // authors from two new briefs — a fintech's chat-ops bot, phone-support transcripts and
+    // document QA; a browser extension's and a tool ecosystem's pages, tool results, exports and
+    // second-language chat — with four prompts that repeat another set's dropped. Scored in
+    // aggregate only, first with the text model a network over grams and rule matches (veto 0.5,
+    // alone 0.8): 294/299 = 0.983, 8/297 = 2.7 %; then with quoted words as features: 293/299 =
+    // 0.980, 8/297 = 2.7 %. The previous configuration (a logistic model, veto 0.3, alone 0.7):
+    // 289/299 = 0.967, 8/297 = 2.7 %; the rules alone 264/299 = 0.883, 27/297 = 9.1 %. Trained
+    // on `train-m` and `train-n` too, veto 0.4: 294/299 = 0.983, 6/297 = 2.0 %. It trains nothing.
+    Floor { set: "holdout10", recall: 0.979, false_positives: 0.024 },
+    // `holdout11.jsonl` (299 requests, 296 benign prompts, six languages) was written blind by two
+    // authors from two new briefs — a hospital group's record assistant, patient portal, IT
+    // service desk and research assistant; an online-learning company's and a game studio's
+    // tutoring bot, autograder, Discord bot and player support — with five prompts that repeat
+    // another set dropped. Scored in aggregate only, first with the configuration of 234f538
+    // (veto 0.5, alone 0.8, nineteen training sets): 292/299 = 0.977, 7/296 = 2.4 %; then with
+    // this one (`train-m` and `train-n` added, chat shorthand read, leetspeak only in words, veto
+    // 0.4), chosen by leave-one-set-out before the second look: 284/299 = 0.950, 4/296 = 1.4 %.
+    // It trains nothing.
+    Floor { set: "holdout11", recall: 0.946, false_positives: 0.017 },
+];
+
+/// Every set of `floors` scored (each in its own thread), every one below its floor reported.
+fn assert_floors(floors: &[Floor]) {
+    let failed: Vec<String> = std::thread::scope(|scope| {
+        let runs: Vec<_> = floors
+            .iter()
+            .map(|f| {
+                scope.spawn(move || {
+                    let s = evaluate(&format!("{}.jsonl", f.set));
+                    assert!(s.positives >= 150 && s.negatives >= 150, "{}: too small a set", f.set);
+                    let recall = s.found as f64 / s.positives as f64;
+                    let fp = s.flagged as f64 / s.negatives as f64;
+                    (recall < f.recall || fp > f.false_positives).then(|| {
+                        format!(
+                            "{}: recall {recall:.3} (floor {}), false positives {fp:.3} (ceiling {})",
+                            f.set, f.recall, f.false_positives
+                        )
+                    })
+                })
+            })
+            .collect();
+        runs.into_iter().filter_map(|r| r.join().expect("a set is scored")).collect()
+    });
+    assert!(failed.is_empty(), "below their floors: {failed:#?}");
 }
 
-/// `holdout.jsonl` scored 0.824 / 7.9 % when first seen; the rules were then tuned on it too.
-/// 0.976 / 0.4 % since the scores are learned (it trains them); 0.996 / 0.4 % with the learned
-/// unit features.
 #[test]
-fn holdout_set_stays_at_its_tuned_level() {
-    assert_quality("holdout.jsonl", 0.99, 0.005);
+fn trained_sets_stay_at_their_trained_level() {
+    assert_floors(TRAINED);
 }
 
-/// `holdout2.jsonl` scored 0.814 / 7.3 % when first seen; then tuned on too. 0.947 / 0.9 %
-/// since the scores are learned (it trains them); 0.977 / 0.0 % with the learned unit features.
 #[test]
-fn holdout2_set_stays_at_its_tuned_level() {
-    assert_quality("holdout2.jsonl", 0.97, 0.005);
-}
-
-/// `holdout3.jsonl` was written independently and scored once, with the rules as committed
-/// (recall 0.891, false positives 3.4 %). Since the scores are learned from the other sets:
-/// 0.943 / 3.0 %. Then its errors were read (leave-one-set-out over six sets) and it trains
-/// the scores and the learned unit features: 0.987 / 0.8 % in-sample; held out, 0.978 / 0.8 %.
-#[test]
-fn holdout3_set_stays_at_its_trained_level() {
-    assert_quality("holdout3.jsonl", 0.98, 0.01);
+fn unseen_sets_do_not_fall_below_their_last_scores() {
+    assert_floors(UNSEEN);
 }
 
 /// Scores the labeled set at the path in `SECRETGATE_LABELED_SET`: how a fresh set written
@@ -237,26 +336,6 @@ fn leave_one_set_out_meets_the_targets() {
         }
     }
     assert!(folds.len() == 7 && failed.is_empty(), "below the targets held out: {failed:?}");
-}
-
-/// `holdout4.jsonl` scored 0.832 / 7.6 % when first seen (2026-12-04); then tuned on
-/// (counter-signals for translations of a phrase, password-reset flows, script-writing tasks).
-/// 0.927 / 3.0 % since the scores are learned (it trains them); 0.964 / 0.7 % with the learned
-/// unit features.
-#[test]
-fn holdout4_set_stays_at_its_tuned_level() {
-    assert_quality("holdout4.jsonl", 0.96, 0.01);
-}
-
-/// `holdout5.jsonl` was written independently (before its author read the rules or the other
-/// sets) and scored once with the rules as committed at 1041699: recall 249/274 = 0.909, false
-/// positives 15/273 = 5.5 %. Not tuned on: nobody read its misses to change the rules, and it
-/// does not train the scores. Since the scores are learned: 0.931 / 4.8 %. Then its errors
-/// were read (leave-one-set-out over six sets) and it trains the scores and the learned unit
-/// features: 0.985 / 0.7 % in-sample; held out, 0.967 / 2.9 %.
-#[test]
-fn holdout5_set_stays_at_its_trained_level() {
-    assert_quality("holdout5.jsonl", 0.98, 0.01);
 }
 
 /// Read as answers, every labeled set together: injection families are found (the floor
@@ -382,93 +461,6 @@ fn disclosure_rules_are_generated_from_their_source() {
     let fresh = std::fs::read_to_string(dir.path().join("disclosure-weights.txt")).expect("generated");
     let checked_in = std::fs::read_to_string(root.join("patterns/disclosure-weights.txt")).expect("checked in");
     assert!(fresh == checked_in, "patterns/disclosure-weights.txt is stale: run python3 patterns/disclosure.py");
-}
-
-/// `holdout6.jsonl` (371 requests, 360 benign prompts, most of them hard negatives: texts that
-/// quote attacks to teach about them, stories, code and configs of the user's own) was written
-/// independently (its author read neither the rules nor the other sets) and scored once with
-/// the rules as committed at bcf864d: recall 311/371 = 0.838, false positives 47/360 = 13.1 %
-/// (as answers: 12/360 = 3.3 % flagged). Not tuned on, and it trains nothing. Scored a second
-/// time after the generalisation round (word features, rule classes) that was written without
-/// seeing it: recall 325/371 = 0.876, false positives 25/360 = 6.9 % (as answers 3.3 %).
-#[test]
-fn holdout6_unseen_set_does_not_fall_below_its_last_score() {
-    assert_quality("holdout6.jsonl", 0.876, 0.07);
-}
-
-/// `holdout7.jsonl` (529 requests, 489 benign prompts in six languages, most benign ones hard
-/// negatives) was written blind by an author who read no rule, no code and no other set, and
-/// scored from outside the repository with `score_labeled_set` before anyone read its items,
-/// in aggregate only. Its errors have not been read and it trains nothing; this keeps the last
-/// score as a floor. Scores so far (recall, false positives):
-/// - the rules as of 410dd52: 439/529 = 0.830, 44/489 = 9.0 %;
-/// - the text model (twelve sets) as a veto: 435/529 = 0.822, 14/489 = 2.9 %;
-/// - the text model trained on nineteen sets (ordinary traffic among them) as a veto at 0.3
-///   and flagging alone at 0.7 (texts of eight words or more): 466/529 = 0.881, 11/489 = 2.2 %;
-/// - the text model a network over grams and rule matches, veto 0.5, alone 0.8: 491/529 =
-///   0.928, 13/489 = 2.7 %; with quoted words as features: 495/529 = 0.936, 11/489 = 2.2 %;
-/// - trained on `train-m` and `train-n` too, chat shorthand read, leetspeak only in words,
-///   veto 0.4: 486/529 = 0.919, 9/489 = 1.8 % (recall traded for false positives).
-///
-/// The floors here leave one prompt of slack each way.
-#[test]
-fn holdout7_unseen_set_does_not_fall_below_its_last_score() {
-    assert_quality("holdout7.jsonl", 0.916, 0.021);
-}
-
-/// `holdout8.jsonl` (300 requests, 300 benign prompts, six languages, every family, most
-/// benign ones hard negatives) was written blind in the same round as `train-a` … `train-e`,
-/// by another author given the same brief, and scored in aggregate only; it trains nothing.
-/// Scores: the rules alone 0.887 / 10.0 %; the text model (twelve sets) as a veto 266/300 =
-/// 0.887, 6/300 = 2.0 %; the text model on nineteen sets, veto and alone: 288/300 = 0.960,
-/// 3/300 = 1.0 %, then 2/300 once values were masked more widely; the network over grams,
-/// rule matches and quoted words, veto 0.5, alone 0.8: 296/300 = 0.987, 6/300 = 2.0 %; trained
-/// on `train-m` and `train-n` too, veto 0.4: 295/300 = 0.983, 5/300 = 1.7 %.
-#[test]
-fn holdout8_unseen_set_does_not_fall_below_its_last_score() {
-    assert_quality("holdout8.jsonl", 0.98, 0.02);
-}
-
-/// `holdout9.jsonl` (300 requests, 300 benign prompts, six languages) was written blind from a
-/// new brief (what a company's support bot, coding agent, wiki assistant, e-mail assistant and
-/// browsing agent receive), and scored in aggregate with the configuration chosen without it:
-/// recall 279/300 = 0.930, false positives 6/300 = 2.0 % (the rules alone: 0.840 / 10.7 %;
-/// the previous configuration, veto only on twelve sets: 0.837 / 3.7 %); then once more after
-/// values were masked more widely (for a leak-test request the model judged differently by its
-/// random keys): 278/300 = 0.927, 7/300 = 2.3 %. It trains nothing. The network over grams,
-/// rule matches and quoted words, veto 0.5, alone 0.8: 289/300 = 0.963, 6/300 = 2.0 %; trained
-/// on `train-m` and `train-n` too, veto 0.4: 285/300 = 0.950, 3/300 = 1.0 %.
-#[test]
-fn holdout9_unseen_set_does_not_fall_below_its_last_score() {
-    assert_quality("holdout9.jsonl", 0.946, 0.014);
-}
-
-/// `holdout10.jsonl` (299 requests, 297 benign prompts, six languages) was written blind by two
-/// authors from two new briefs — a fintech's chat-ops bot, phone-support transcripts and
-/// document QA; a browser extension's and a tool ecosystem's pages, tool results, exports and
-/// second-language chat — with four prompts that repeat another set's dropped. Scored in
-/// aggregate only, first with the text model a network over grams and rule matches (veto 0.5,
-/// alone 0.8): 294/299 = 0.983, 8/297 = 2.7 %; then with quoted words as features: 293/299 =
-/// 0.980, 8/297 = 2.7 %. The previous configuration (a logistic model, veto 0.3, alone 0.7):
-/// 289/299 = 0.967, 8/297 = 2.7 %; the rules alone 264/299 = 0.883, 27/297 = 9.1 %. Trained
-/// on `train-m` and `train-n` too, veto 0.4: 294/299 = 0.983, 6/297 = 2.0 %. It trains nothing.
-#[test]
-fn holdout10_unseen_set_does_not_fall_below_its_last_score() {
-    assert_quality("holdout10.jsonl", 0.979, 0.024);
-}
-
-/// `holdout11.jsonl` (299 requests, 296 benign prompts, six languages) was written blind by two
-/// authors from two new briefs — a hospital group's record assistant, patient portal, IT
-/// service desk and research assistant; an online-learning company's and a game studio's
-/// tutoring bot, autograder, Discord bot and player support — with five prompts that repeat
-/// another set dropped. Scored in aggregate only, first with the configuration of 234f538
-/// (veto 0.5, alone 0.8, nineteen training sets): 292/299 = 0.977, 7/296 = 2.4 %; then with
-/// this one (`train-m` and `train-n` added, chat shorthand read, leetspeak only in words, veto
-/// 0.4), chosen by leave-one-set-out before the second look: 284/299 = 0.950, 4/296 = 1.4 %.
-/// It trains nothing.
-#[test]
-fn holdout11_unseen_set_does_not_fall_below_its_last_score() {
-    assert_quality("holdout11.jsonl", 0.946, 0.017);
 }
 
 /// `holdout-ordinary.jsonl`: 600 prompts of a company's internal assistant in a normal week
