@@ -276,8 +276,8 @@ const SHORTHAND: &[(&str, &str)] = &[
 ];
 
 /// `chars` with every word of [`SHORTHAND`] that stands alone in prose (white space or
-/// punctuation around it, not `R&D`, `u.s.`, `r"raw"`, `"u"` or `ur-l`) written out; the letters of a
-/// written-out word all come from the first letter of its shorthand.
+/// punctuation around it; not `R&D`, `u.s.`, `r"raw"`, `"u"` or `ur-l`) written out. The
+/// letters of a written-out word all come from the first letter of its shorthand.
 fn expand_shorthand(chars: Vec<(char, usize)>) -> Vec<(char, usize)> {
     let word = |c: char| c.is_alphanumeric() || c == '\'';
     let before =
@@ -296,11 +296,9 @@ fn expand_shorthand(chars: Vec<(char, usize)>) -> Vec<(char, usize)> {
             continue;
         }
         let end = chars[i..].iter().position(|&(c, _)| !word(c)).map_or(chars.len(), |n| i + n);
-        let long = (end - i <= 5 && before(i) && after(end))
-            .then(|| {
-                let w: String = chars[i..end].iter().map(|p| p.0).collect();
-                SHORTHAND.iter().find(|(short, _)| *short == w).map(|p| p.1)
-            })
+        let run = &chars[i..end];
+        let long = (run.len() <= 5 && before(i) && after(end))
+            .then(|| SHORTHAND.iter().find(|(short, _)| short.chars().eq(run.iter().map(|p| p.0))).map(|p| p.1))
             .flatten();
         match long {
             Some(long) => out.extend(long.chars().map(|c| (c, chars[i].1))),
