@@ -27,6 +27,10 @@ use crate::{
 };
 use units::Match;
 
+/// One reading of a text: the decoded segment it came from (`None`: the text as written) and
+/// its normalized text.
+type Reading = (Option<decode::Decoded>, normalize::Normalized);
+
 /// A compiled disclosure-request rule.
 #[derive(Debug)]
 pub struct DisclosureRule {
@@ -380,10 +384,7 @@ impl DisclosureSet {
         // Findings a trick hid (spelled-out letters, look-alikes, an encoding): prose never
         // does that by accident, so the text model does not veto them.
         let mut disguised: Vec<Span> = Vec::new();
-        let readings = self.readings(text);
-        // Each reading's rule matches: what the findings are made of, and (which rules) what
-        // the text model reads beside the grams.
-        let matches: Vec<Vec<Match>> = readings.iter().map(|r| self.matches_in(&r.1.text)).collect();
+        let (readings, matches) = self.readings_matched(text);
         for ((seg, dn), matches) in readings.iter().zip(&matches) {
             let Some(seg) = seg else {
                 self.scan_normalized(dn, matches, &mut |rule, s, e, answer| {
@@ -454,7 +455,7 @@ impl DisclosureSet {
 
     /// The readings of `text` the rules judge: the text as written (normalized), then each
     /// decoded segment, one level deeper for base64 of base64 or hex of a URL-encoded text.
-    fn readings(&self, text: &str) -> Vec<(Option<decode::Decoded>, normalize::Normalized)> {
+    fn readings(&self, text: &str) -> Vec<Reading> {
         let mut segments = decode::segments(text);
         let mut nested = Vec::new();
         let layered = |e: decode::Encoding| {

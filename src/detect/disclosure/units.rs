@@ -12,7 +12,7 @@
 //! labeled sets (`patterns/disclosure.py` fits them to the units of every labeled prompt:
 //! [`DisclosureSet::features`]).
 
-use super::{decode, learned, normalize, sentence, DisclosureSet};
+use super::{learned, sentence, DisclosureSet, Reading};
 
 /// One rule match in a normalized text, outside its rule's `unless` sentences.
 #[derive(Clone, Copy, Debug)]
@@ -144,20 +144,23 @@ impl DisclosureSet {
     /// The learned text model's features of `text` (every reading together), as
     /// [`scan`](Self::scan) computes them: what [`text::train`](super::text::train) learns from.
     pub fn text_features(&self, text: &str) -> Vec<(u32, f32)> {
-        let readings = self.readings(text);
-        let matches: Vec<Vec<Match>> = readings.iter().map(|r| self.matches_in(&r.1.text)).collect();
+        let (readings, matches) = self.readings_matched(text);
         self.model_input(&readings, &matches)
+    }
+
+    /// The readings of `text` and each one's rule matches (`matches[i]` are reading `i`'s):
+    /// what findings are made of and the text model reads.
+    pub(super) fn readings_matched(&self, text: &str) -> (Vec<Reading>, Vec<Vec<Match>>) {
+        let readings = self.readings(text);
+        let matches = readings.iter().map(|r| self.matches_in(&r.1.text)).collect();
+        (readings, matches)
     }
 
     /// The text model's input: the grams of every reading together, and the ids of the rules
     /// matched in any of them (`matches[i]` are reading `i`'s). Training
     /// ([`text_features`](Self::text_features)) and judging ([`scan`](Self::scan)) both build
     /// it here, so they cannot drift apart.
-    pub(super) fn model_input(
-        &self,
-        readings: &[(Option<decode::Decoded>, normalize::Normalized)],
-        matches: &[Vec<Match>],
-    ) -> Vec<(u32, f32)> {
+    pub(super) fn model_input(&self, readings: &[Reading], matches: &[Vec<Match>]) -> Vec<(u32, f32)> {
         let texts: Vec<&str> = readings.iter().map(|r| r.1.text.as_str()).collect();
         let mut rules: Vec<usize> = matches.iter().flatten().map(|m| m.rule).collect();
         rules.sort_unstable();
