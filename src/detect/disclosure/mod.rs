@@ -516,9 +516,7 @@ impl DisclosureSet {
         // (addressed to an AI reader) lets every rule count.
         let answer_wide = matches.iter().any(|m| self.rules[m.rule].text_scope && self.rules[m.rule].in_answers);
         for unit in self.units(t, matches) {
-            let total: f64 =
-                unit.rules.iter().map(|&r| self.rules[r].score).sum::<f64>() + self.weights.score(&unit.learned);
-            if total < 1.0 - 1e-9 {
+            if self.score(&unit) < 1.0 - 1e-9 {
                 continue;
             }
             let (mut start, mut end, mut best) = (usize::MAX, 0, None::<usize>);

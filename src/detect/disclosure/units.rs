@@ -169,6 +169,12 @@ impl DisclosureSet {
         super::text::features(&texts, &ids)
     }
 
+    /// A unit's score: its rules' scores, each once, and its learned weights; 1 or more is a
+    /// finding.
+    pub(super) fn score(&self, unit: &Unit) -> f64 {
+        unit.rules.iter().map(|&r| self.rules[r].score).sum::<f64>() + self.weights.score(&unit.learned)
+    }
+
     /// The units of `text` as the judgement sees them — of the text as written and of every
     /// decoded segment — each as (the rules matched in the sentence itself, every rule that
     /// counts in it, by rule id; its learned features' ids): what the scores and weights are
