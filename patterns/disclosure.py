@@ -6,7 +6,7 @@ run `python3 patterns/disclosure.py`; a test checks that the TOML is up to date.
 import json
 def alt(*xs): return "(?:" + "|".join(xs) + ")"
 
-EN_VERB = alt("print(?:\\s?out)?","show","display","reveal","output","dump","echo","return","repeat","recite","tell","give","list","expose","leak","share","send","paste","provide","disclose","write(?:\\s?out)?","spell(?:\\s?out)?","type(?:\\s?out)?","read(?:\\s?out)?","copy","post","upload","e-?mail","cat","divulge","render","include","insert","append","embed","translate","encode","convert","enumerate","confirm","fetch","retrieve","extract","exfiltrate","forward","transmit","export","put","leak","surface","bring up","pull up","look up","let me see","let me have","hand over","cough up","spit out","read back","give up","reply (?:only )?with","respond (?:only )?with","answer (?:only )?with")
+EN_VERB = alt("print(?:\\s?out)?","show","display","reveal","output","dump","echo","return","repeat","recite","tell","give","list","expose","share","send","paste","provide","disclose","write(?:\\s?out)?","spell(?:\\s?out)?","type(?:\\s?out)?","read(?:\\s?out)?","copy","post","upload","e-?mail","cat","divulge","render","include","insert","append","embed","translate","encode","convert","enumerate","confirm","fetch","retrieve","extract","exfiltrate","forward","transmit","export","put","leak","surface","bring up","pull up","look up","let me see","let me have","hand over","cough up","spit out","read back","give up","reply (?:only )?with","respond (?:only )?with","answer (?:only )?with")
 EN_FILL = alt("me","us","out","back","please","pls","now","immediately","quickly","exactly","verbatim","word for word","here","below","all","every","each","of","your","the","any","current","actual","real","full","stored","configured","loaded","hidden","exact","raw","complete","entire","plaintext","plain text","first \\d{1,3} (?:characters|chars|letters|digits) of","last \\d{1,3} (?:characters|chars|letters|digits) of","(?:characters|chars|letters) of","part of","value of","values of","contents? of","text of","content of","whatever is in","what is in","what's in","that","this","those","these","our","its","secret","internal","private","original","in full","again","to me","to us","for me","for us","real quick","in (?:a|the) (?:code block|json|reply|response|chat|answer)","as (?:json|yaml|a list|plain text|base64|hex)")
 EN_OBJ = alt(
  "api[ _-]?keys?","apikeys?",
@@ -157,7 +157,7 @@ OBJ_INTL = intl(
  "(?:inicio|comienzo|principio) de (?:la|esta|nuestra) conversaci[óo]n","d[ée]but de (?:la|cette|notre) (?:conversation|discussion)","anfang (?:des|dieses|unseres) gespr[äa]chs","in[íi]cio (?:da|desta|dessa|de nossa) conversa","配置文件","提示词","avant (?:cette|notre|la) (?:conversation|[ée]change|discussion)","antes de (?:esta|nuestra|la) conversaci[óo]n","antes (?:desta|da|dessa|de nossa) conversa","vor (?:diesem|unserem|dem) gespr[äa]ch","(?:对话|聊天)(?:之前|开始前)","秘密","密钥","秘钥","密码","口令","令牌","凭证","凭据","环境变量","系统提示","系统消息","隐藏指令","私钥","被告知")
 sig("disclosure-signal-secret-named", "Signal: a credential, the environment or the system prompt is named",
     alt(OBJ_WIDE, OBJ_INTL), 0.5, ["the AWS_SECRET_ACCESS_KEY", "your system prompt", "the admin password"], ["the weather in Paris", "a list of fruits"], anchor=True)
-REQ = alt(EN_VERB, "quote","say","sing","remind me","let me (?:see|have|know)","i (?:need|want|would like|'d like)","what(?:'s| is| are| was| were)","whats","where (?:is|are)","can (?:i|you) (?:see|get|have)","show","respond with","answer with","reply with","dump","run","execute","simulate","summari[sz]e","paraphrase","rewrite","describe","describe","use","play")
+REQ = alt(EN_VERB, "quote","say","sing","remind me","let me (?:see|have|know)","i (?:need|want|would like|'d like)","what(?:'s| is| are| was| were)","whats","where (?:is|are)","can (?:i|you) (?:see|get|have)","show","respond with","answer with","reply with","dump","run","execute","simulate","summari[sz]e","paraphrase","rewrite","describe","use","play")
 REQ_INTL = intl(
  # es
  "mu[ée]strame","muestra","c[óo]pia(?:lo|la|me)?","p[ée]ga(?:lo|la)?","escr[ií]be(?:lo|la|me)?","l[ée]e(?:me)?","m[áa]nda(?:me|lo|la)?","di(?:me|lo)","p[óo]n(?:lo|la)?","incluye","adjunta","a[ñn]ade","imprime","pega","responde con","a[ñn]ade","sustituyendo","llamar a","seguido de","me pasas","p[ée]galo","l[ée]eme","c[ií]talo","cita","repite","revela(?:me)?","dime","dame","p[aá]same","env[ií]a(?:me|mela|melo)?","copia","escribe","enumera","lista","deletrea","codifica","traduce","cu[aá]l es","qu[eé] pone","podr[ií]as? decirme","necesito",
@@ -294,7 +294,7 @@ sig("disclosure-signal-earlier-answer", "Counter-signal: the assistant's own ear
 
 # A warning not to share a secret ("never share your password", "ne partagez jamais…") is a
 # notice about secrets, not a request for one; English request rules already skip NEGATED.
-SHARE = intl("share","reveal","disclose","give (?:out|away)","send","post","paste","enter","type","hand over","write down","store","reuse","email","e-mail",
+SHARE = intl("share","reveal","disclose","give (?:out|away)","post","paste","enter","type","hand over","write down","store","reuse","email","e-mail",
  "compart\\w*","revel\\w*","divulg\\w*","env[ií]\\w*","d[ée]s","digas","escrib\\w*","pegu\\w*","introduzcas","proporcion\\w*","facilit\\w*","anot\\w*",
  "partag\\w*","communiqu\\w*","transmet\\w*","donn\\w*","[ée]cri\\w*","envoy\\w*","saisi\\w*","r[ée]v[ée]l\\w*","notez",
  "teil\\w*","weiter\\w*","preis\\w*","verrat\\w*","mitteil\\w*","send\\w*","aufschreib\\w*","notier\\w*","nenn\\w*",
@@ -303,7 +303,7 @@ NEG_INTL = intl("never","don'?t","do not","must not","mustn'?t","should not","sh
  "nunca","jam[áa]s","no","ni","nadie","ning[úu]n",
  "ne","n'","jamais","personne","aucun\\w*",
  "niemals","nie","nicht","keinesfalls","niemandem","auf keinen fall",
- "n[ãa]o","ningu[ée]m","jamais")
+ "n[ãa]o","ningu[ée]m")
 sig("disclosure-signal-negated-share", "Counter-signal: a warning not to share or reveal something (six languages), not a request",
     alt(NEG_INTL + "[^.,;:?!\\n]{0,30}?" + SHARE, SHARE + "[^.,;:?!\\n]{0,40}?\\b(?:niemals|nie|keinesfalls|jamais|nunca)\\b",
         "(?:不要|切勿|请勿|禁止|绝不|不得|严禁|千万不要|不可)[^。，、；：？！\\n]{0,12}?(?:分享|透露|发送|泄露|提供|共享|写下|转发)"), -0.5,
