@@ -112,7 +112,9 @@ pub fn segments(input: &str) -> Vec<Decoded> {
 /// Digits and symbols inside words read as letters: `pr1nt` → `print`, `p@ssw0rd` → `password`.
 /// Only in word-like runs of letters, digits, `@` and `$`: at most 16 long, with a letter, no
 /// digit leetspeak does not use (`2`, `6`, `8`, `9`), not all hex digits. Keys, ids, hashes
-/// and UUIDs are not words in disguise, and read as letters they could spell anything.
+/// and UUIDs are not words in disguise, and read as letters they could spell anything. Nor
+/// are an e-mail address's `@` (`ops@acme-1.example`) or a variable's `$` (`$DB_PASSWORD`,
+/// `$HOME`): read as letters they join words no one disguised.
 fn leet(input: &str) -> Option<String> {
     let sub = |c: char| match c {
         '0' => 'o',
@@ -145,7 +147,7 @@ fn leet(input: &str) -> Option<String> {
             continue;
         }
         let run = &rest[..end];
-        if wordlike(run) {
+        if wordlike(run) && !address_or_variable(run, &rest[end..]) {
             changed = true;
             out.extend(run.chars().map(sub));
         } else {
@@ -154,6 +156,23 @@ fn leet(input: &str) -> Option<String> {
         rest = &rest[end..];
     }
     changed.then_some(out)
+}
+
+/// Whether `run` (followed by `after`) is an e-mail address's local part and domain, or a
+/// shell or template variable, rather than a word written in leetspeak.
+fn address_or_variable(run: &str, after: &str) -> bool {
+    if let Some(at) = run.find('@') {
+        // The address goes on to a dotted domain: `name@host.tld`, `name@host-1.tld`.
+        let token_end = after.find(|c: char| c.is_whitespace() || "\"'<>()[]{},;|`".contains(c)).unwrap_or(after.len());
+        let domain = format!("{}{}", &run[at + 1..], &after[..token_end]);
+        if at > 0 && domain.split('.').skip(1).any(|label| label.starts_with(|c: char| c.is_ascii_alphanumeric())) {
+            return true;
+        }
+    }
+    // `$HOME`, `$DB_PASSWORD`, `$db_user` (the run stops at `_`): leetspeak writes `$` in
+    // lower-case words (`pa$$word`, `$ecret`), not before a capital or a variable's `_`.
+    let b = run.as_bytes();
+    b.windows(2).any(|w| w[0] == b'$' && w[1].is_ascii_uppercase()) || (b[0] == b'$' && after.starts_with('_'))
 }
 
 /// Bytes written as hex pairs with separators: `64 75 6d`, `\x72\x65`, `0x72,0x65`.
@@ -405,6 +424,13 @@ mod tests {
         );
         // A key, an id, a UUID's hex groups, numbers beside words: none is a word in disguise.
         assert_eq!(leet("key c8Yt3Ur6Ie9Wo1Qp4As7Df0 AKIA2MX7QP9R4TLN8VZ3 3a1d-4e8b timeout=30 (1/3)"), None);
+        // Addresses and variables are not disguised words; leetspeak beside them still is.
+        assert_eq!(leet("mail notebooks@ana-prod-4412.iam.example.com or ops@acme.io"), None);
+        assert_eq!(leet("postgresql://$DB_USER:$DB_PASSWORD@$DB_HOST/app and $HOME"), None);
+        assert_eq!(
+            leet("pr1nt $HOME, the pa$$word and my@ddress").as_deref(),
+            Some("print $HOME, the password and myaddress")
+        );
     }
 
     #[test]

@@ -124,6 +124,14 @@ pub(super) fn fold_pattern(pattern: &str) -> String {
     out
 }
 
+/// Non-ASCII characters whose NFKC form is ASCII and that ordinary typography writes: `1º`,
+/// `2ª`, `m²`, `½`, `™`, `№`, the `ﬁ` ligature, `㎏`. Fullwidth, mathematical, circled or
+/// small-capital letters (`ｐｒｉｎｔ`, `𝐤𝐞𝐲`, `ⓚⓔⓨ`) are a trick; these are not.
+fn typographic(c: char) -> bool {
+    matches!(c as u32, 0x00A0..=0x00FF | 0xFB00..=0xFB06 | 0x3300..=0x33FF | 0x2150..=0x215F | 0x2070..=0x2079 | 0x2080..=0x2089)
+        || matches!(c, '™' | '№' | '℠' | '℡' | '℃' | '℉')
+}
+
 fn separator(c: char) -> bool {
     matches!(c, ' ' | '.' | '-' | '_' | '*' | '/' | '|' | '+' | '·' | '•' | ',' | '\u{3000}')
 }
@@ -170,7 +178,7 @@ pub fn normalize(input: &str) -> Normalized {
             }
             let lower = n.to_lowercase().next().unwrap_or(n);
             let f = fold_lookalike(fold_lookalike(lower));
-            if f != lower || (!c.is_ascii() && n.is_ascii_alphanumeric()) {
+            if f != lower || (n.is_ascii_alphanumeric() && !typographic(c)) {
                 tricks.push(at);
             }
             for l in f.to_lowercase() {
@@ -354,5 +362,14 @@ mod tests {
         let spelled = normalize("so p r i n t it, or print it");
         let (a, b) = (spelled.text.find("print").expect("found"), spelled.text.rfind("print").expect("found"));
         assert!(spelled.disguised(a, a + 5) && !spelled.disguised(b, b + 5));
+        // Ordinals, superscripts, fractions and ligatures are typography, not a trick; circled
+        // and mathematical letters are.
+        let typeset = normalize("a partir de 1º de julho, 2ª via, 5 m², ½ hora, ﬁle™ № 4");
+        assert!(!typeset.disguised(0, typeset.text.len()), "{:?}", typeset.text);
+        for styled in ["ⓚⓔⓨ", "𝐤𝐞𝐲", "ｋｅｙ"] {
+            let n = normalize(styled);
+            assert_eq!(n.text, "key");
+            assert!(n.disguised(0, 3), "{styled}");
+        }
     }
 }
