@@ -529,11 +529,12 @@ fn kebab(id: &str) -> String {
 /// The syntax tree of a translated pattern, parsed as rules compile; the error's kind only
 /// (the full error quotes the pattern).
 fn parse_hir(pattern: &str) -> Result<regex_syntax::hir::Hir, String> {
-    regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(pattern).map_err(|e| match e {
-        regex_syntax::Error::Parse(e) => e.kind().to_string(),
-        regex_syntax::Error::Translate(e) => e.kind().to_string(),
-        _ => "invalid regex".to_string(),
-    })
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map_err(|e| super::syntax_error(&e))
 }
 
 /// A deserializer's message with quoted values taken out (a wrong-typed field may hold a

@@ -386,7 +386,20 @@ fn build_regex(pattern: &str) -> Result<meta::Regex, String> {
             meta::Regex::config().utf8_empty(false).nfa_size_limit(Some(20 << 20)).hybrid_cache_capacity(16 << 20),
         )
         .build(pattern)
-        .map_err(|e| e.to_string())
+        .map_err(|e| match e.syntax_error() {
+            Some(syntax) => syntax_error(syntax),
+            None => e.size_limit().map_or_else(|| e.to_string(), |l| format!("larger than the {l}-byte size limit")),
+        })
+}
+
+/// What is wrong with a pattern and where (a byte offset into it), without quoting it: a
+/// pattern can hold a secret (a known key someone wrote as a literal), and errors are logged.
+pub fn syntax_error(e: &regex_syntax::Error) -> String {
+    match e {
+        regex_syntax::Error::Parse(e) => format!("{} at byte {}", e.kind(), e.span().start.offset),
+        regex_syntax::Error::Translate(e) => format!("{} at byte {}", e.kind(), e.span().start.offset),
+        _ => "not a valid pattern".to_string(),
+    }
 }
 
 /// An `allow` entry is a regex; a plain word (letters, digits, `-`, `_`) is matched
@@ -435,6 +448,9 @@ negative_examples = ["demo_x"]
         let bad = GOOD.replace("[a-z0-9]{8,12}", "[a-z0-9");
         let e = one(&bad).expect_err("broken regex").to_string();
         assert!(e.starts_with("t.toml: rule `demo-token`: invalid regex"), "{e}");
+        // What is wrong and where, without the pattern.
+        assert!(e.contains("unclosed character class at byte "), "{e}");
+        assert!(!e.contains("[a-z0-9"), "{e}");
         let e = one(&GOOD.replace("demo-token", "Demo_Token")).expect_err("bad id").to_string();
         assert!(e.contains("kebab-case"), "{e}");
         let e = one(&GOOD.replace("negative_examples = [\"demo_x\"]", "")).expect_err("no negatives").to_string();

@@ -249,7 +249,7 @@ fn ascii_boundaries(pattern: &str) -> Result<String, String> {
             HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) => hir.clone(),
         }
     }
-    let hir = regex_syntax::ParserBuilder::new().build().parse(pattern).map_err(|e| e.to_string())?;
+    let hir = regex_syntax::ParserBuilder::new().build().parse(pattern).map_err(|e| crate::rules::syntax_error(&e))?;
     Ok(walk(&hir).to_string())
 }
 
@@ -260,11 +260,13 @@ fn compile(file: &str, spec: RuleSpec) -> Result<DisclosureRule, RuleError> {
             ascii_boundaries(&normalize::fold_pattern(pattern)).map_err(|e| err(format!("invalid regex: {e}")))?;
         // A lazy DFA cache of the default size (2 MiB) is cleared and rebuilt over and over
         // by these large alternations; it grows only as far as a text needs.
-        regex::RegexBuilder::new(&pattern)
-            .size_limit(4 << 20)
-            .dfa_size_limit(16 << 20)
-            .build()
-            .map_err(|e| err(format!("invalid regex: {e}")))
+        regex::RegexBuilder::new(&pattern).size_limit(4 << 20).dfa_size_limit(16 << 20).build().map_err(|e| match e {
+            // The other errors quote the pattern; it parsed above.
+            regex::Error::CompiledTooBig(limit) => {
+                err(format!("invalid regex: larger than the {limit}-byte size limit"))
+            }
+            _ => err("invalid regex: not a valid pattern".into()),
+        })
     };
     let regex = build(&spec.regex)?;
     let unless = spec.unless.iter().map(|u| build(u)).collect::<Result<Vec<_>, _>>()?;
@@ -635,6 +637,17 @@ mod tests {
         assert!(set.rules().len() >= 10);
         let problems = check(&set);
         assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    /// A broken pattern's error says what and where, and does not quote it (a rule author may
+    /// have written a known key into it).
+    #[test]
+    fn a_broken_pattern_is_reported_without_its_text() {
+        let file = "[[rules]]\nid = \"ask-x\"\ntitle = \"x\"\nkind = \"disclosure-request\"\n\
+                    regex = '''print (?:sk-live-Q7f2Lm9X|[a-z'''\nkeywords = []\nconfidence = \"medium\"\ntags = []\nexamples = [\"print a\"]\nnegative_examples = [\"b\"]\n";
+        let e = DisclosureSet::from_toml("mine.toml", file).expect_err("broken").to_string();
+        assert!(e.contains("mine.toml") && e.contains("ask-x") && e.contains("invalid regex: unclosed"), "{e}");
+        assert!(!e.contains("sk-live"), "{e}");
     }
 
     #[test]
