@@ -162,11 +162,31 @@ impl DisclosureSet {
     /// it here, so they cannot drift apart.
     pub(super) fn model_input(&self, readings: &[Reading], matches: &[Vec<Match>]) -> Vec<(u32, f32)> {
         let texts: Vec<&str> = readings.iter().map(|r| r.1.text.as_str()).collect();
+        super::text::features(&texts, &self.rules_seen(&texts, matches))
+    }
+
+    /// The rules matched in `texts` (readings; `matches[i]` are `texts[i]`'s), each once, in
+    /// order, by id, and whether every match of it lies in text the reading sets apart as
+    /// quoted ([`set_apart`](super::text::set_apart)).
+    pub(super) fn rules_seen(&self, texts: &[&str], matches: &[Vec<Match>]) -> Vec<(&str, bool)> {
         let mut rules: Vec<usize> = matches.iter().flatten().map(|m| m.rule).collect();
         rules.sort_unstable();
         rules.dedup();
-        let ids: Vec<&str> = rules.into_iter().map(|r| self.rules[r].id.as_str()).collect();
-        super::text::features(&texts, &ids)
+        // Where each reading sets text apart, for the readings with a match.
+        let apart: Vec<Vec<(usize, usize)>> = texts
+            .iter()
+            .zip(matches)
+            .map(|(t, m)| if m.is_empty() { Vec::new() } else { super::text::set_apart(t) })
+            .collect();
+        rules
+            .into_iter()
+            .map(|r| {
+                let quoted = matches.iter().zip(&apart).all(|(ms, spans)| {
+                    ms.iter().filter(|m| m.rule == r).all(|m| spans.iter().any(|&(s, e)| s <= m.start && m.end <= e))
+                });
+                (self.rules[r].id.as_str(), quoted)
+            })
+            .collect()
     }
 
     /// A unit's score: its rules' scores, each once, and its learned weights; 1 or more is a
