@@ -172,18 +172,37 @@ impl DisclosureSet {
         let mut rules: Vec<usize> = matches.iter().flatten().map(|m| m.rule).collect();
         rules.sort_unstable();
         rules.dedup();
-        // Where each reading sets text apart, for the readings with a match.
+        // Where each reading sets text apart (for the readings with a match): its spans by
+        // start, each end raised to the furthest end so far, so that one search answers
+        // whether any span holds a match (a long text may have thousands of both).
         let apart: Vec<Vec<(usize, usize)>> = texts
             .iter()
             .zip(matches)
-            .map(|(t, m)| if m.is_empty() { Vec::new() } else { super::text::set_apart(t) })
+            .map(|(t, m)| {
+                if m.is_empty() {
+                    return Vec::new();
+                }
+                let mut spans = super::text::set_apart(t);
+                spans.sort_unstable();
+                let mut furthest = 0;
+                for span in &mut spans {
+                    furthest = furthest.max(span.1);
+                    span.1 = furthest;
+                }
+                spans
+            })
             .collect();
+        let inside = |spans: &[(usize, usize)], m: &Match| {
+            let i = spans.partition_point(|&(s, _)| s <= m.start);
+            i > 0 && spans[i - 1].1 >= m.end
+        };
         rules
             .into_iter()
             .map(|r| {
-                let quoted = matches.iter().zip(&apart).all(|(ms, spans)| {
-                    ms.iter().filter(|m| m.rule == r).all(|m| spans.iter().any(|&(s, e)| s <= m.start && m.end <= e))
-                });
+                let quoted = matches
+                    .iter()
+                    .zip(&apart)
+                    .all(|(ms, spans)| ms.iter().filter(|m| m.rule == r).all(|m| inside(spans, m)));
                 (self.rules[r].id.as_str(), quoted)
             })
             .collect()
