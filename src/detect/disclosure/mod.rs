@@ -391,12 +391,17 @@ impl DisclosureSet {
         // reading hides a request only if it matches something the text as written does
         // not. A reversed or leet reading of plain prose that lines up the same words into a
         // finding (an e-mail address's `@` read as `a` joins two sentences) hid nothing.
-        let written: std::collections::HashSet<(usize, &str)> = readings
-            .iter()
-            .zip(&matches)
-            .filter(|((seg, _), _)| seg.is_none())
-            .flat_map(|((_, dn), ms)| ms.iter().map(move |m| (m.rule, &dn.text[m.start..m.end])))
-            .collect();
+        // Gathered only when there is a decoded reading to compare (most texts have none).
+        let written: std::collections::HashSet<(usize, &str)> = if readings.len() > 1 {
+            readings
+                .iter()
+                .zip(&matches)
+                .filter(|((seg, _), _)| seg.is_none())
+                .flat_map(|((_, dn), ms)| ms.iter().map(move |m| (m.rule, &dn.text[m.start..m.end])))
+                .collect()
+        } else {
+            std::collections::HashSet::new()
+        };
         for ((seg, dn), matches) in readings.iter().zip(&matches) {
             let Some(seg) = seg else {
                 self.scan_normalized(dn, matches, &mut |rule, s, e, answer| {
