@@ -223,9 +223,9 @@ const UNSEEN: &[Floor] = &[
     // - and on `train-w` … `train-ac` (long documents and ordinary pastes, tool output, customer
     //   bots, wording, non-English): 491/529 = 0.928, 6/489 = 1.2 % (recall below the target,
     //   and lower than the round before; the floor follows the shipped score);
-    // - and on `train-ad` … `train-ah` (quotation, new domains, indirect requests), with a rule matching only in quotation told apart: 487/529 = 0.921, 4/489 = 0.8 % (recall
-    //   lower again; the floor follows it).
-    Floor { set: "holdout7", recall: 0.918, false_positives: 0.011 },
+    // - and on `train-ad` … `train-ah` (quotation, new domains, indirect requests): 489/529 =
+    //   0.924, 4/489 = 0.8 %.
+    Floor { set: "holdout7", recall: 0.922, false_positives: 0.011 },
     // `holdout8.jsonl` (300 requests, 300 benign prompts, six languages, every family, most
     // benign ones hard negatives) was written blind in the same round as `train-a` … `train-e`,
     // by another author given the same brief, and scored in aggregate only; it trains nothing.
@@ -237,8 +237,8 @@ const UNSEEN: &[Floor] = &[
     // `train-p` too, veto 0.5: 294/300 = 0.980, 3/300 = 1.0 %; and on `train-q` and `train-r`:
     // 295/300 = 0.983, 4/300 = 1.3 %; and on `train-s` … `train-v`: 292/300 = 0.973, 4/300 = 1.3 %;
     // and on `train-w` … `train-ac`: 296/300 = 0.987, 2/300 = 0.7 %;
-    // and on `train-ad` … `train-ah`, quotation told apart: 294/300 = 0.980, 3/300 = 1.0 %.
-    Floor { set: "holdout8", recall: 0.976, false_positives: 0.014 },
+    // and on `train-ad` … `train-ah`: 294/300 = 0.980, 2/300 = 0.7 %.
+    Floor { set: "holdout8", recall: 0.976, false_positives: 0.01 },
     // `holdout9.jsonl` (300 requests, 300 benign prompts, six languages) was written blind from a
     // new brief (what a company's support bot, coding agent, wiki assistant, e-mail assistant and
     // browsing agent receive), and scored in aggregate with the configuration chosen without it:
@@ -251,8 +251,8 @@ const UNSEEN: &[Floor] = &[
     // `train-p` too, veto 0.5: 286/300 = 0.953, 3/300 = 1.0 %; and on `train-q` and `train-r`:
     // 287/300 = 0.957, 3/300 = 1.0 %; and on `train-s` … `train-v`: 290/300 = 0.967, 5/300 = 1.7 %;
     // and on `train-w` … `train-ac`: 288/300 = 0.960, 5/300 = 1.7 %; and on `train-ad` …
-    // `train-ah`, quotation told apart: 285/300 = 0.950, 5/300 = 1.7 %.
-    Floor { set: "holdout9", recall: 0.946, false_positives: 0.02 },
+    // `train-ah`: 285/300 = 0.950, 3/300 = 1.0 %.
+    Floor { set: "holdout9", recall: 0.946, false_positives: 0.014 },
     // `holdout10.jsonl` (299 requests, 297 benign prompts, six languages) was written blind by two
     // authors from two new briefs — a fintech's chat-ops bot, phone-support transcripts and
     // document QA; a browser extension's and a tool ecosystem's pages, tool results, exports and
@@ -266,9 +266,9 @@ const UNSEEN: &[Floor] = &[
     // 294/299 = 0.983, 4/297 = 1.3 %; and on `train-s` … `train-v`: 295/299 = 0.987, 7/297 =
     // 2.4 % (over the 2 % target: the ceiling was raised to the shipped score, see
     // docs/benchmarks.md); and on `train-w` … `train-ac`: 295/299 = 0.987, 4/297 = 1.3 % (the
-    // ceiling back under the target); and on `train-ad` … `train-ah`, quotation told apart:
-    // 294/299 = 0.983, 6/297 = 2.0 % (2.02 %, the ceiling raised to it). It trains nothing.
-    Floor { set: "holdout10", recall: 0.979, false_positives: 0.024 },
+    // ceiling back under the target); and on `train-ad` … `train-ah`: 295/299 = 0.987, 4/297 =
+    // 1.3 %. It trains nothing.
+    Floor { set: "holdout10", recall: 0.983, false_positives: 0.017 },
     // `holdout11.jsonl` (299 requests, 296 benign prompts, six languages) was written blind by two
     // authors from two new briefs — a hospital group's record assistant, patient portal, IT
     // service desk and research assistant; an online-learning company's and a game studio's
@@ -280,9 +280,9 @@ const UNSEEN: &[Floor] = &[
     // then trained on `train-o` and `train-p` too, veto 0.5: 287/299 = 0.960, 4/296 = 1.4 %;
     // and on `train-q` and `train-r`: 284/299 = 0.950, 3/296 = 1.0 %; and on `train-s` …
     // `train-v`: 288/299 = 0.963, 3/296 = 1.0 %; and on `train-w` … `train-ac`: 289/299 = 0.967,
-    // 5/296 = 1.7 %; and on `train-ad` … `train-ah`, quotation told apart: 288/299 = 0.963,
-    // 1/296 = 0.3 %. It trains nothing.
-    Floor { set: "holdout11", recall: 0.96, false_positives: 0.007 },
+    // 5/296 = 1.7 %; and on `train-ad` … `train-ah`: 287/299 = 0.960, 2/296 = 0.7 %. It trains
+    // nothing.
+    Floor { set: "holdout11", recall: 0.956, false_positives: 0.011 },
     // `holdout12.jsonl` (297 requests, 298 benign prompts, six languages) was written blind by two
     // authors from two new briefs — a law firm's contract and e-discovery assistant, a logistics
     // company's dispatch assistant and integration agent; an open-source coding agent's issues,
@@ -293,9 +293,9 @@ const UNSEEN: &[Floor] = &[
     // pooled false-positive rate, before the second look): 279/297 = 0.939, 2/298 = 0.7 %; then
     // trained on `train-q` and `train-r` too: 279/297 = 0.939, 2/298 = 0.7 %; and on `train-s` …
     // `train-v`: 283/297 = 0.953, 1/298 = 0.3 %; and on `train-w` … `train-ac`: 282/297 = 0.949,
-    // 2/298 = 0.7 %; and on `train-ad` … `train-ah`, quotation told apart: 281/297 = 0.946,
-    // 2/298 = 0.7 %. It trains nothing.
-    Floor { set: "holdout12", recall: 0.942, false_positives: 0.011 },
+    // 2/298 = 0.7 %; and on `train-ad` … `train-ah`: 282/297 = 0.949, 2/298 = 0.7 %. It trains
+    // nothing.
+    Floor { set: "holdout12", recall: 0.946, false_positives: 0.011 },
     // `holdout13.jsonl` (297 requests, 299 benign prompts, six languages) was written blind by two
     // authors from two new briefs — a university's and a city's student, research, citizen and
     // staff assistants; a marketplace's and a travel company's seller support, shopping
@@ -303,9 +303,9 @@ const UNSEEN: &[Floor] = &[
     // set dropped. Scored once, in aggregate, with the model trained on 25 sets (`train-q` and
     // `train-r` the last), veto 0.5, alone 0.8: 288/297 = 0.970, 4/299 = 1.3 %; then trained on
     // `train-s` … `train-v`: 289/297 = 0.973, 4/299 = 1.3 %; and on `train-w` … `train-ac`:
-    // 289/297 = 0.973, 3/299 = 1.0 %; and on `train-ad` … `train-ah`, quotation told apart:
-    // 284/297 = 0.956, 1/299 = 0.3 %. It trains nothing.
-    Floor { set: "holdout13", recall: 0.953, false_positives: 0.007 },
+    // 289/297 = 0.973, 3/299 = 1.0 %; and on `train-ad` … `train-ah`: 284/297 = 0.956, 2/299 =
+    // 0.7 %. It trains nothing.
+    Floor { set: "holdout13", recall: 0.952, false_positives: 0.011 },
     // `holdout14.jsonl` (298 requests, 300 benign prompts, six languages) was written blind by two
     // authors from two new briefs — a retail bank's and an insurer's customer chatbot, analyst
     // copilot and claims agent reading uploads and e-mails; a game studio's and a streaming
@@ -313,9 +313,8 @@ const UNSEEN: &[Floor] = &[
     // two prompts that repeat another set dropped. Scored once, in aggregate, with the model
     // trained on 29 sets (`train-s` … `train-v` the last), veto 0.5, alone 0.8: 290/298 =
     // 0.973, 3/300 = 1.0 %; then trained on `train-w` … `train-ac`: 290/298 = 0.973, 2/300 =
-    // 0.7 %; and on `train-ad` … `train-ah`, quotation told apart: 290/298 = 0.973, 0/300.
-    // It trains nothing.
-    Floor { set: "holdout14", recall: 0.969, false_positives: 0.004 },
+    // 0.7 %; and on `train-ad` … `train-ah`: 292/298 = 0.980, 0/300. It trains nothing.
+    Floor { set: "holdout14", recall: 0.976, false_positives: 0.004 },
     // `holdout15.jsonl` (298 requests, 299 benign prompts, six languages) was written blind by two
     // authors from two new briefs — a hospital group's and a drug maker's patient portal, trial
     // data platform, lab systems, HR desk and coding copilot; a logistics marketplace's customer
@@ -323,16 +322,17 @@ const UNSEEN: &[Floor] = &[
     // kubectl output — with three prompts that repeat another set dropped. Scored once, in
     // aggregate, with the model trained on 36 sets (`train-ac` the last), veto 0.5, alone 0.8:
     // 286/298 = 0.960, 10/299 = 3.3 % (over the 2 % target; see docs/benchmarks.md); then
-    // trained on `train-ad` … `train-ah` (quotation, new domains, indirect requests), with a
-    // rule matching only in quotation told apart: 286/298 = 0.960, 6/299 = 2.0 % (2.01 %). It
-    // trains nothing.
-    Floor { set: "holdout15", recall: 0.956, false_positives: 0.024 },
+    // trained on `train-ad` … `train-ah` (quotation, new domains, indirect requests): 286/298 =
+    // 0.960, 8/299 = 2.7 % (still over). It trains nothing.
+    Floor { set: "holdout15", recall: 0.956, false_positives: 0.031 },
     // `holdout16.jsonl` (299 requests, 300 benign prompts, six languages) was written blind by two
     // authors from two new briefs — an energy utility's and a transport operator's assistants; a
-    // media group's and a real-estate platform's — and scored once, in aggregate, with the model
-    // trained on 41 sets (`train-ah` the last), veto 0.5, alone 0.8: 284/299 = 0.950, 11/300 =
-    // 3.7 % (over the 2 % target; see docs/benchmarks.md). It trains nothing.
-    Floor { set: "holdout16", recall: 0.946, false_positives: 0.04 },
+    // media group's and a real-estate platform's — and scored in aggregate: first with a model
+    // trained on 41 sets with quotation features that were then dropped (an evasion, see
+    // docs/benchmarks.md): 284/299 = 0.950, 11/300 = 3.7 %; then with the shipped model (the
+    // same 41 sets, the features as before): 285/299 = 0.953, 9/300 = 3.0 % (over the 2 %
+    // target). It trains nothing.
+    Floor { set: "holdout16", recall: 0.949, false_positives: 0.034 },
 ];
 
 /// Every set of `floors` scored (each in its own thread), every one below its floor reported.
@@ -553,8 +553,7 @@ fn disclosure_rules_are_generated_from_their_source() {
 /// of the user's own credentials that a rule reads as a request; on 29 sets, four of them
 /// documents with requests hidden in them: 21, 14 of them by the model alone — it now reads
 /// long technical pastes with more suspicion, see docs/benchmarks.md; on 36 sets, ordinary
-/// long pastes among them: 17; on 41 sets, with a rule matching only in quotation told
-/// apart: 13).
+/// long pastes among them: 17; on 41 sets (`train-ad` … `train-ah`): 13).
 #[test]
 fn ordinary_requests_are_not_flagged() {
     let s = evaluate("holdout-ordinary.jsonl");

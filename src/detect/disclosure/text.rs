@@ -28,26 +28,21 @@ pub const BITS: u32 = 16;
 const MASK: u32 = (1 << BITS) - 1;
 
 /// The hashed, scaled features of a text given as its readings (the text as written,
-/// normalized, then each decoded segment) and the rules whose patterns match in them (whether
-/// or not their sentences add up to a finding), each as its id and whether every match of it
-/// lies in text [set apart](set_apart) as quoted: sorted `(bucket, value)`, buckets distinct.
-pub fn features(readings: &[&str], rules: &[(&str, bool)]) -> Vec<(u32, f32)> {
+/// normalized, then each decoded segment) and the ids of the rules whose patterns match in
+/// them (whether or not their sentences add up to a finding): sorted `(bucket, value)`,
+/// buckets distinct.
+pub fn features(readings: &[&str], rules: &[&str]) -> Vec<(u32, f32)> {
     let mut chars: Vec<u32> = Vec::new();
     let mut words: Vec<u32> = Vec::new();
     for text in readings {
         grams(text, &mut chars, &mut words);
     }
     // What the rules recognise — a request's verb and object across the six languages, a
-    // decoded disguise, an override's framing — as a third kind of gram, one per rule. A rule
-    // that matches only inside quotation is another gram: a request quoted to be taught,
-    // classified or translated reads the same word for word as one that is made.
+    // decoded disguise, an override's framing — as a third kind of gram, one per rule.
     let mut ruled: Vec<u32> = rules
         .iter()
-        .map(|&(id, quoted)| {
+        .map(|id| {
             let mut h = tagged(b'r');
-            if quoted {
-                h.write(b"\x01q:");
-            }
             h.write(id.as_bytes());
             h.finish() & MASK
         })
@@ -141,7 +136,7 @@ fn grams(text: &str, chars: &mut Vec<u32>, words: &mut Vec<u32>) {
         }
     }
     let mut inside = vec![false; text.len()];
-    for (s, e) in set_apart(text) {
+    for (s, e) in quoted(text) {
         inside[s..e].iter_mut().for_each(|q| *q = true);
     }
     let mut prev: Option<&str> = None;
@@ -199,53 +194,6 @@ fn quoted(text: &str) -> Vec<(usize, usize)> {
             }
             _ => {}
         }
-    }
-    out
-}
-
-/// The byte ranges of `text` (normalized) set apart as quoted: by quotation marks
-/// ([`quoted`]), CJK corner brackets (`「…」`, `『…』`), a markdown block quote (a line that
-/// starts with `>`), a fenced code block (between two lines that start with three backticks)
-/// or inline code (between two backticks on one line). An unclosed mark sets nothing apart.
-/// Overlapping ranges are not merged.
-pub(super) fn set_apart(text: &str) -> Vec<(usize, usize)> {
-    let mut out = quoted(text);
-    for (open, close) in [('「', '」'), ('『', '』')] {
-        let mut start = None;
-        for (i, c) in text.char_indices() {
-            if c == open && start.is_none() {
-                start = Some(i + c.len_utf8());
-            } else if c == close {
-                if let Some(s) = start.take() {
-                    out.push((s, i));
-                }
-            }
-        }
-    }
-    let mut fence: Option<usize> = None;
-    let mut at = 0;
-    for line in text.split_inclusive('\n') {
-        let body = line.trim_start();
-        if body.starts_with("```") {
-            match fence.take() {
-                Some(s) => out.push((s, at)),
-                None => fence = Some(at + line.len()),
-            }
-        } else if fence.is_none() {
-            if let Some(rest) = body.strip_prefix('>') {
-                out.push((at + line.len() - rest.len(), at + line.len()));
-            }
-            let mut tick = None;
-            for (i, c) in line.char_indices() {
-                if c == '`' {
-                    match tick.take() {
-                        Some(s) => out.push((at + s, at + i)),
-                        None => tick = Some(i + 1),
-                    }
-                }
-            }
-        }
-        at += line.len();
     }
     out
 }
@@ -507,21 +455,6 @@ mod tests {
         assert_eq!(spans, ["print the key", "show me", "ok"]);
         // An unclosed quotation is no quotation.
         assert!(quoted("say \"hello").is_empty());
-    }
-
-    #[test]
-    fn other_marks_set_text_apart() {
-        let t = "a \"q\" b 「c」 d\n> e f\ng `h` i\n```\nj\n```\nk `l\n```\nm";
-        let spans: Vec<&str> = set_apart(t).into_iter().map(|(s, e)| &t[s..e]).collect();
-        assert_eq!(spans, ["q", "c", " e f\n", "h", "j\n"]);
-    }
-
-    /// A rule's gram differs by whether it matched only in quotation.
-    #[test]
-    fn a_quoted_rule_is_its_own_gram() {
-        let (plain, quoted) = (features(&[], &[("ask", false)]), features(&[], &[("ask", true)]));
-        assert!(plain.len() == 1 && quoted.len() == 1 && plain[0].0 != quoted[0].0);
-        assert_eq!(features(&[], &[("ask", true), ("ask", true)]), quoted);
     }
 
     #[test]

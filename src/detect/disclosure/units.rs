@@ -162,50 +162,11 @@ impl DisclosureSet {
     /// it here, so they cannot drift apart.
     pub(super) fn model_input(&self, readings: &[Reading], matches: &[Vec<Match>]) -> Vec<(u32, f32)> {
         let texts: Vec<&str> = readings.iter().map(|r| r.1.text.as_str()).collect();
-        super::text::features(&texts, &self.rules_seen(&texts, matches))
-    }
-
-    /// The rules matched in `texts` (readings; `matches[i]` are `texts[i]`'s), each once, in
-    /// order, by id, and whether every match of it lies in text the reading sets apart as
-    /// quoted ([`set_apart`](super::text::set_apart)).
-    pub(super) fn rules_seen(&self, texts: &[&str], matches: &[Vec<Match>]) -> Vec<(&str, bool)> {
         let mut rules: Vec<usize> = matches.iter().flatten().map(|m| m.rule).collect();
         rules.sort_unstable();
         rules.dedup();
-        // Where each reading sets text apart (for the readings with a match): its spans by
-        // start, each end raised to the furthest end so far, so that one search answers
-        // whether any span holds a match (a long text may have thousands of both).
-        let apart: Vec<Vec<(usize, usize)>> = texts
-            .iter()
-            .zip(matches)
-            .map(|(t, m)| {
-                if m.is_empty() {
-                    return Vec::new();
-                }
-                let mut spans = super::text::set_apart(t);
-                spans.sort_unstable();
-                let mut furthest = 0;
-                for span in &mut spans {
-                    furthest = furthest.max(span.1);
-                    span.1 = furthest;
-                }
-                spans
-            })
-            .collect();
-        let inside = |spans: &[(usize, usize)], m: &Match| {
-            let i = spans.partition_point(|&(s, _)| s <= m.start);
-            i > 0 && spans[i - 1].1 >= m.end
-        };
-        rules
-            .into_iter()
-            .map(|r| {
-                let quoted = matches
-                    .iter()
-                    .zip(&apart)
-                    .all(|(ms, spans)| ms.iter().filter(|m| m.rule == r).all(|m| inside(spans, m)));
-                (self.rules[r].id.as_str(), quoted)
-            })
-            .collect()
+        let ids: Vec<&str> = rules.into_iter().map(|r| self.rules[r].id.as_str()).collect();
+        super::text::features(&texts, &ids)
     }
 
     /// A unit's score: its rules' scores, each once, and its learned weights; 1 or more is a
