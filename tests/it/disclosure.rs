@@ -608,13 +608,14 @@ const FRAMES: &[&str] = &[
 const MARKS: &[(&str, &str)] =
     &[("\"", "\""), ("'", "'"), ("«", "»"), ("```\n", "\n```"), ("`", "`"), ("> ", ""), ("「", "」")];
 
-/// `text` set apart by the `k`-th marks, bare or after the `k`-th of `frames`.
-fn set_apart(text: &str, k: usize, frames: Option<&[&str]>) -> String {
+/// `text` set apart by the `k`-th marks, bare or after the `k`-th frame.
+fn set_apart(text: &str, k: usize, framed: bool) -> String {
     let (open, close) = MARKS[k % MARKS.len()];
     let quoted = format!("{open}{text}{close}");
-    match frames {
-        Some(frames) => frames[k % frames.len()].replace("{}", &quoted),
-        None => quoted,
+    if framed {
+        FRAMES[k % FRAMES.len()].replace("{}", &quoted)
+    } else {
+        quoted
     }
 }
 
@@ -648,14 +649,14 @@ fn requests_set_apart_in_quotation_are_still_found() {
                             if set.scan(t).is_empty() {
                                 continue;
                             }
-                            for frames in [None, Some(FRAMES)] {
+                            for framed in [false, true] {
                                 c[0] += 1;
-                                c[1] += usize::from(!set.scan(&set_apart(t, i, frames)).is_empty());
+                                c[1] += usize::from(!set.scan(&set_apart(t, i, framed)).is_empty());
                             }
                         } else {
-                            for frames in [None, Some(FRAMES)] {
+                            for framed in [false, true] {
                                 c[2] += 1;
-                                c[3] += usize::from(!set.scan(&set_apart(t, i, frames)).is_empty());
+                                c[3] += usize::from(!set.scan(&set_apart(t, i, framed)).is_empty());
                             }
                         }
                     }
@@ -771,8 +772,8 @@ fn rule_examples() -> Vec<(String, bool)> {
 }
 
 /// The labeled sets the text model learns from: every set but the unseen ones (holdout7 …
-/// holdout17, holdout-ordinary, holdout-quoted), which only measure it. `train-f`, `train-l` and `train-w`
-/// are ordinary traffic, all benign.
+/// holdout17, holdout-ordinary, holdout-quoted), which only measure it. `train-f`, `train-l`
+/// and `train-w` are ordinary traffic, all benign.
 const TEXT_SETS: &[&str] = &[
     "dev", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "train-a", "train-b", "train-c",
     "train-d", "train-e", "train-f", "train-g", "train-h", "train-i", "train-j", "train-k", "train-l", "train-m",
