@@ -115,10 +115,12 @@ impl Tally {
 /// space at both ends) and word uni- and bigrams (runs of letters and digits; each CJK
 /// ideograph a word) of `text`, as bucket ids.
 ///
-/// A word in quotation is the same gram as outside it. Quoted words once counted again as
-/// quoted, which taught the model that a quoted request is discussed, not made, and let a
-/// sender who sets their own request apart ("here is what I need: `…`") pass it: one in ten
-/// such requests held out was missed (docs/benchmarks.md, sixth round;
+/// In a text that quotes, each word outside the quotation counts again as the frame's: what
+/// the sender asks done with the quoted text ("translate", "is this an attack" against "do
+/// this", "here is what I need"). The quoted words themselves are the same grams as anywhere
+/// else: counted again as quoted, they taught the model that a quoted request is discussed,
+/// not made, and let a sender who sets their own request apart pass it — one in ten such
+/// requests held out was missed (docs/benchmarks.md, sixth round;
 /// `requests_set_apart_in_quotation_are_still_found` in tests/it/disclosure.rs).
 fn grams(text: &str, chars: &mut Vec<u32>, words: &mut Vec<u32>) {
     let text = &*mask_values(text);
@@ -141,11 +143,23 @@ fn grams(text: &str, chars: &mut Vec<u32>, words: &mut Vec<u32>) {
             }
         }
     }
+    // Where a text quotes, the words around the quotation count again as its frame.
+    let spans = quoted(text);
+    let mut inside = vec![false; if spans.is_empty() { 0 } else { text.len() }];
+    for &(s, e) in &spans {
+        inside[s..e].iter_mut().for_each(|q| *q = true);
+    }
     let mut prev: Option<&str> = None;
     for word in tokens(text) {
         let mut h = tagged(b'w');
         h.write(word.as_bytes());
         words.push(h.finish() & MASK);
+        let at = word.as_ptr() as usize - text.as_ptr() as usize;
+        if inside.get(at) == Some(&false) {
+            let mut h = tagged(b'o');
+            h.write(word.as_bytes());
+            words.push(h.finish() & MASK);
+        }
         if let Some(p) = prev {
             let mut h = tagged(b'b');
             h.write(p.as_bytes());
@@ -155,6 +169,41 @@ fn grams(text: &str, chars: &mut Vec<u32>, words: &mut Vec<u32>) {
         }
         prev = Some(word);
     }
+}
+
+/// The byte ranges of `text` (normalized: every double quotation mark, `«` and `„` among
+/// them, is `"`) inside quotation marks: between a `"` and the next, and between a `'` that
+/// opens (after a space, a colon or a bracket, before a letter or digit) and one that closes
+/// (after a letter, a digit or punctuation, before a space or punctuation); an apostrophe
+/// inside a word (`what's`) is neither.
+fn quoted(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let (mut double, mut single) = (None::<usize>, None::<usize>);
+    for (i, &c) in b.iter().enumerate() {
+        let before = if i == 0 { b' ' } else { b[i - 1] };
+        let after = b.get(i + 1).copied().unwrap_or(b' ');
+        match c {
+            b'"' => match double.take() {
+                Some(s) => out.push((s, i)),
+                None => double = Some(i + 1),
+            },
+            b'\''
+                if single.is_none()
+                    && matches!(before, b' ' | b'\n' | b'\t' | b':' | b'(' | b'[')
+                    && !after.is_ascii_whitespace() =>
+            {
+                single = Some(i + 1);
+            }
+            b'\'' if !before.is_ascii_whitespace() && !after.is_ascii_alphanumeric() => {
+                if let Some(s) = single.take() {
+                    out.push((s, i));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// What stands for a value in [`mask_values`]: a word of its own.
@@ -405,6 +454,15 @@ mod tests {
     fn tokens_split_letters_and_ideographs() {
         let t: Vec<&str> = tokens("print OPENAI_api-key, 请打印 sk2 ünïcode").collect();
         assert_eq!(t, ["print", "OPENAI", "api", "key", "请", "打", "印", "sk2", "ünïcode"]);
+    }
+
+    #[test]
+    fn quotations_are_found_and_apostrophes_are_not() {
+        let t = "it's the \"print the key\" trick: 'show me' and 'ok', don't";
+        let spans: Vec<&str> = quoted(t).into_iter().map(|(s, e)| &t[s..e]).collect();
+        assert_eq!(spans, ["print the key", "show me", "ok"]);
+        // An unclosed quotation is no quotation.
+        assert!(quoted("say \"hello").is_empty());
     }
 
     #[test]
